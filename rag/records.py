@@ -98,3 +98,44 @@ class Hit:
     dense_rank: int | None = None
     bm25_rank: int | None = None
     exact: bool = False  # matched a 文号 / proposal number named in the query
+
+
+@dataclass
+class Citation:
+    """A passage an answer cites, numbered as in the answer text ([1], [2] …)."""
+
+    n: int
+    chunk_id: str
+    doc_id: str
+    title: str | None
+    doc_number: str | None
+    section: str
+    date: str | None
+    source: str
+    text: str  # the whole passage
+    used: list[str] = field(default_factory=list)  # the sentences of it the answer uses (for highlighting)
+
+    @classmethod
+    def from_hit(cls, n: int, hit: Hit, used: list[str] | None = None) -> Citation:
+        c = hit.chunk
+        return cls(n, c.id, c.doc_id, c.meta.title, c.meta.doc_number, c.section, c.meta.date, c.source, c.text,
+                   list(used or []))
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "n": self.n, "title": self.title or self.source, "doc_number": self.doc_number,
+            "section": self.section, "date": self.date, "source": self.source, "text": self.text,
+            "doc_id": self.doc_id,
+        }
+
+
+REFUSAL = "未在已收录文件中找到相关依据。"
+
+
+@dataclass
+class Answer:
+    question: str  # the stand-alone question that was searched (after follow-up rewriting)
+    text: str  # answer with [n] markers; verbatim passage sentences in extractive mode
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. a figure not found in its cited passage

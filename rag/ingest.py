@@ -1,0 +1,204 @@
+"""Incremental, crash-safe ingest: files → load → clean → metadata → chunk → embed → store.
+
+- Per-file content hash: an unchanged file is skipped without embedding; a changed one has its chunks
+  replaced; a file gone from an ingested folder has its chunks removed.
+- Order of writes per document: manifest record out, old chunks out, new chunks in, manifest record in.
+  Killed anywhere in between, the document is invisible to readers (no manifest record) and the next
+  ingest repairs it: stray chunks are deleted and the file, not being in the manifest, is ingested again.
+- One broken file never stops an ingest: it is reported by name with its reason.
+- Only one ingest at a time per data dir (an advisory lock, released by the OS if the process dies).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .chunk import chunk_document
+from .clean import clean_text
+from .embed import BaseEmbedder
+from .errors import IngestLockedError, LoadError
+from .load import iter_files, load_file
+from .metadata import extract_metadata
+from .records import Chunk, SourceDoc
+from .settings import Settings
+from .store import ChromaStore, DocRecord
+
+Progress = Callable[[int, int, str], None]  # (done, total, file name)
+
+# Documents are embedded in groups of about this many chunks: one encode call over many texts pads less
+# (sentence-transformers sorts a call's texts by length) than one call per small document.
+_EMBED_GROUP = 256
+
+
+@dataclass
+class IngestReport:
+    files: int = 0
+    skipped_unchanged: int = 0
+    docs_added: int = 0
+    docs_replaced: int = 0
+    docs_removed: int = 0
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    repaired: int = 0  # stray chunks of an interrupted ingest that were cleaned up
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "skipped_unchanged": self.skipped_unchanged,
+            "chunks_added": self.chunks_added,
+            "chunks_removed": self.chunks_removed,
+            "errors": self.errors,
+        }
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.docs_added or self.docs_replaced or self.docs_removed or self.repaired)
+
+
+@dataclass
+class Prepared:
+    doc: SourceDoc
+    text: str
+    chunks: list[Chunk]
+
+
+@contextlib.contextmanager
+def ingest_lock(data_dir: Path) -> Iterator[None]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(data_dir / ".ingest.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IngestLockedError(
+                f"another ingest is running on {data_dir.name!r}; try again when it has finished"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock; so does the death of the process
+
+
+def prepare(doc: SourceDoc, settings: Settings) -> Prepared:
+    """Clean, read metadata and chunk one loaded document (pure: no model, no store)."""
+    text = clean_text(doc.text)
+    if not text:
+        raise LoadError(doc.source, "no text left after cleaning")
+    meta = extract_metadata(text)
+    chunks = chunk_document(doc, text, meta, max_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap)
+    if not chunks:
+        raise LoadError(doc.source, "no passages could be cut from the text")
+    return Prepared(doc, text, chunks)
+
+
+def repair(store: ChromaStore, manifest: dict[str, DocRecord]) -> int:
+    """Delete chunks that belong to no complete document (left by an interrupted ingest)."""
+    expected = sum(r.n_chunks for r in manifest.values())
+    if store.count() == expected:
+        return 0  # the common case costs one count
+    stray = [
+        cid
+        for cid, _, m in store.chunk_rows()
+        if (rec := manifest.get(str(m.get("doc_id")))) is None or rec.file_hash != m.get("file_hash")
+    ]
+    store.delete_chunk_ids(stray)
+    return len(stray)
+
+
+def _under(key: str, roots: list[Path]) -> bool:
+    p = Path(key)
+    return any(p == r or r in p.parents for r in roots)
+
+
+def ingest(
+    paths: Iterable[Path],
+    *,
+    settings: Settings,
+    store: ChromaStore,
+    embedder: BaseEmbedder,
+    progress: Progress | None = None,
+    on_change: Callable[[], None] | None = None,
+) -> IngestReport:
+    """Bring the store in line with the given files and folders. ``on_change`` runs after any change (it
+    refreshes the keyword index)."""
+    paths = [Path(p) for p in paths]
+    report = IngestReport()
+    limits = {
+        "max_file_mb": settings.max_file_mb,
+        "max_pages": settings.max_pages,
+        "max_uncompressed_mb": settings.max_uncompressed_mb,
+    }
+    with ingest_lock(settings.data_dir):
+        manifest = store.manifest()
+        report.repaired = repair(store, manifest)
+
+        files: list[Path] = []
+        for p in paths:
+            try:
+                files.extend(iter_files([p]))
+            except LoadError as e:
+                report.errors.append({"file": e.file, "error": e.reason})
+        report.files = len(files)
+
+        seen: set[str] = set()
+        group: list[Prepared] = []
+        for i, path in enumerate(files):
+            try:
+                doc = load_file(path, **limits)
+                seen.add(doc.doc_id)
+                rec = manifest.get(doc.doc_id)
+                if rec is not None and rec.file_hash == doc.file_hash:
+                    report.skipped_unchanged += 1
+                else:
+                    group.append(prepare(doc, settings))
+            except LoadError as e:
+                report.errors.append({"file": e.file, "error": e.reason})
+            if sum(len(g.chunks) for g in group) >= _EMBED_GROUP:
+                _write(group, store, embedder, manifest, report)
+                group = []
+            if progress:
+                progress(i + 1, len(files), path.name)
+        _write(group, store, embedder, manifest, report)
+
+        roots = [p.resolve() for p in paths if p.is_dir()]
+        for doc_id, rec in manifest.items():
+            if doc_id not in seen and _under(rec.key, roots):
+                report.chunks_removed += store.delete_doc(doc_id)
+                report.docs_removed += 1
+
+        if on_change and (report.changed or report.chunks_added):
+            on_change()
+    return report
+
+
+def _write(
+    group: list[Prepared],
+    store: ChromaStore,
+    embedder: BaseEmbedder,
+    manifest: dict[str, DocRecord],
+    report: IngestReport,
+) -> None:
+    if not group:
+        return
+    vectors = embedder.embed_texts([c.embed_text for g in group for c in g.chunks])
+    offset = 0
+    for g in group:
+        n = len(g.chunks)
+        doc_id = g.doc.doc_id
+        if doc_id in manifest:
+            report.chunks_removed += store.delete_doc(doc_id)
+            report.docs_replaced += 1
+        else:
+            report.docs_added += 1
+        store.add_chunks(g.chunks, vectors[offset : offset + n], g.doc.file_hash)
+        rec = DocRecord(doc_id, g.doc.key, g.doc.source, g.doc.file_hash, n, g.chunks[0].meta)
+        store.put_doc(rec, g.text)
+        manifest[doc_id] = rec
+        report.chunks_added += n
+        offset += n

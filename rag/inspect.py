@@ -1,0 +1,50 @@
+"""Show how one file is read, without touching the store:
+`python -m rag.inspect FILE [--json]` → its metadata and its chunks (id, section, text, tokens)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import ConfigError, RagError
+from .ingest import prepare
+from .load import load_file
+from .settings import ensure_tiktoken_offline, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m rag.inspect", description=__doc__.splitlines()[0])
+    ap.add_argument("file", type=Path)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    try:
+        settings = load_settings()
+        ensure_tiktoken_offline()
+        doc = load_file(
+            args.file, max_file_mb=settings.max_file_mb, max_pages=settings.max_pages,
+            max_uncompressed_mb=settings.max_uncompressed_mb,
+        )
+        prep = prepare(doc, settings)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except RagError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    meta = prep.chunks[0].meta.to_dict()
+    chunks = [{"id": c.id, "section": c.section, "text": c.text, "tokens": c.tokens} for c in prep.chunks]
+    if args.json:
+        print(json.dumps({"metadata": meta, "chunks": chunks}, ensure_ascii=False, indent=1))
+    else:
+        for k, v in meta.items():
+            print(f"{k:>16}: {v}")
+        for c in chunks:
+            print(f"\n── [{c['section'] or '(front matter)'}] {c['tokens']} tokens · {c['id'][:12]}")
+            print(c["text"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

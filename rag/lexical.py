@@ -1,0 +1,248 @@
+"""The keyword channel: BM25 (bm25s) over jieba tokens that know the domain, derived from the store.
+
+Local Chroma has no sparse search, so this index is ours. It is built from the store's complete documents
+only (the manifest), persisted beside the Chroma data with the store's fingerprint, rebuilt after every
+ingest, and rebuilt from the store whenever another process (another replica, an admin upload, a server
+store) changed it: the store is the truth.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .metadata import find_doc_numbers, find_proposal_numbers
+from .store import ChromaStore
+
+# --- tokenisation -----------------------------------------------------------------------------------
+
+# Function words, question words and greetings: they must not drag in passages (你好 retrieves nothing).
+STOPWORDS = frozenset(
+    """
+的 了 和 与 及 或 是 在 对 为 以 等 中 上 下 就 都 而 及其 以及 并 并且 其 该 此 这 那 这个 那个 这些 那些 之 于 由 从 向 把 被
+将 给 让 也 又 还 再 很 更 最 吗 呢 吧 啊 呀 哦 嘛 么 个 些 有 没有 无 不 没 要 会 能 可 可以 可否 能否 是否 应 应该 需要 需
+怎么 怎么样 怎样 如何 什么 哪些 哪个 哪里 哪儿 哪 谁 几 多少 多久 何时 为何 为什么 啥 咋 怎 请问 请 问 一下 一些 我 我们 你 你们 您
+他 她 它 他们 她们 它们 自己 大家 想 知道 告诉 了解 关于 有关 相关 情况 问题 内容 方面 具体 主要 一般 目前 现在 今天 今年 那么 这么
+你好 您好 早上好 晚上好 谢谢 感谢 再见 嗨 哈喽 hello hi thanks 好 好的 嗯 行 可以吗 呢
+""".split()
+)
+_PUNCT = re.compile(r"^[\W_]+$")
+# 500万元, 5229.3万元, 1.7亿元, 20万元: amounts stay whole tokens (and their number is a token too).
+_AMOUNT = re.compile(r"\d+(?:\.\d+)?(?:[万亿千百]+)?元")
+_NUMBER_HAO = re.compile(r"(\d+)号")
+_QUOTED = re.compile(r"《([^《》]{2,60})》|“([^“”]{2,40})”|「([^「」]{2,40})」|\"([^\"]{2,40})\"")
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _special(text: str) -> list[str]:
+    """Whole tokens for the things users type exactly: 文号, proposal numbers, amounts, quoted names."""
+    out: list[str] = []
+    for dn in find_doc_numbers(text):
+        out.append(dn)
+        m = re.match(r"(.+?)〔(\d{4})〕(\d+)号", dn)
+        if m:  # 鄂建提复字〔2025〕334号 is also found as 鄂建提复字, 334号
+            out += [m.group(1), f"{m.group(3)}号"]
+    for pn in find_proposal_numbers(text):
+        out += [pn, f"第{pn}号"]
+    out += [m.group(0) for m in _AMOUNT.finditer(text)]
+    out += [f"{m.group(1)}号" for m in _NUMBER_HAO.finditer(text)]
+    for m in _QUOTED.finditer(text):
+        out.append(next(g for g in m.groups() if g))
+    return out
+
+
+def tokenize(text: str) -> list[str]:
+    """jieba search-mode words (sub-words too) + whole special tokens, minus stop words and punctuation."""
+    jb = _jieba()
+    words = [w.strip().lower() for w in jb.cut_for_search(text)]
+    words = [w for w in words if w and w not in STOPWORDS and not _PUNCT.match(w)]
+    return words + [t.lower() for t in _special(text)]
+
+
+# --- the index --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Loaded:
+    fingerprint: str
+    ids: list[str]
+    doc_ids: np.ndarray
+    meta: dict[str, np.ndarray]  # per-chunk filter fields: source, doc_type, issuer, year
+    bm25: Any
+
+
+def index_text(text: str, m: dict[str, Any]) -> str:
+    """What the keyword channel indexes for a chunk: the passage plus the document's title and 文号, so
+    any passage of a document can be found by them."""
+    head = " ".join(str(m[k]) for k in ("title", "doc_number", "section") if m.get(k))
+    return f"{head}\n{text}"
+
+
+class LexicalIndex:
+    FILTER_FIELDS = ("source", "doc_type", "issuer", "year")
+
+    def __init__(self, index_dir: Path, store: ChromaStore, check_every: float = 5.0) -> None:
+        self.dir = Path(index_dir)
+        self.store = store
+        self.check_every = check_every  # seconds between staleness checks against the store
+        self._loaded: _Loaded | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    # building -------------------------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        import bm25s
+
+        with self._lock:
+            fingerprint = self.store.fingerprint()
+            manifest = self.store.manifest()
+            ids: list[str] = []
+            corpus: list[list[str]] = []
+            fields: dict[str, list[Any]] = {f: [] for f in self.FILTER_FIELDS}
+            doc_ids: list[str] = []
+            for cid, text, m in self.store.chunk_rows():
+                rec = manifest.get(str(m.get("doc_id")))
+                if rec is None or rec.file_hash != m.get("file_hash"):
+                    continue  # a chunk of an interrupted ingest: not part of the store's truth
+                ids.append(cid)
+                doc_ids.append(str(m["doc_id"]))
+                corpus.append(tokenize(index_text(text, m)) or [""])
+                for f in self.FILTER_FIELDS:
+                    fields[f].append(m.get(f, -1 if f == "year" else ""))
+            bm25 = bm25s.BM25()
+            if corpus:
+                bm25.index(corpus, show_progress=False)
+            self.dir.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".index-", dir=self.dir.parent))
+            if corpus:
+                bm25.save(str(tmp / "bm25"), show_progress=False)
+            (tmp / "meta.json").write_text(
+                json.dumps({"fingerprint": fingerprint, "ids": ids, "doc_ids": doc_ids, "fields": fields},
+                           ensure_ascii=False),
+                encoding="utf-8",
+            )
+            # Swap in atomically: a reader (or another replica) sees the old index or the new one.
+            old = self.dir.with_name(self.dir.name + f".old-{os.getpid()}-{time.monotonic_ns()}")
+            if self.dir.exists():
+                os.replace(self.dir, old)
+            os.replace(tmp, self.dir)
+            shutil.rmtree(old, ignore_errors=True)
+            self._loaded = self._make_loaded(fingerprint, ids, doc_ids, fields, bm25 if corpus else None)
+            self._checked_at = time.monotonic()
+
+    @staticmethod
+    def _make_loaded(fp: str, ids: list[str], doc_ids: list[str], fields: dict[str, list[Any]], bm25: Any) -> _Loaded:
+        meta = {k: np.asarray(v, dtype=object if k != "year" else np.int64) for k, v in fields.items()}
+        return _Loaded(fp, ids, np.asarray(doc_ids, dtype=object), meta, bm25)
+
+    def _load_from_disk(self) -> _Loaded | None:
+        import bm25s
+
+        try:
+            meta = json.loads((self.dir / "meta.json").read_text(encoding="utf-8"))
+            bm25 = bm25s.BM25.load(str(self.dir / "bm25"), show_progress=False) if meta["ids"] else None
+        except (OSError, ValueError, KeyError):
+            return None
+        return self._make_loaded(meta["fingerprint"], meta["ids"], meta["doc_ids"], meta["fields"], bm25)
+
+    def ensure_fresh(self, force: bool = False) -> _Loaded:
+        """The index matching the store now. Checked against the store at most every ``check_every``
+        seconds; reloaded from disk if another process rebuilt it, rebuilt from the store otherwise."""
+        now = time.monotonic()
+        if self._loaded is not None and not force and now - self._checked_at < self.check_every:
+            return self._loaded
+        fp = self.store.fingerprint()
+        if self._loaded is None or self._loaded.fingerprint != fp:
+            disk = self._load_from_disk()
+            if disk is not None and disk.fingerprint == fp:
+                self._loaded = disk
+            else:
+                self.rebuild()
+        self._checked_at = time.monotonic()
+        assert self._loaded is not None
+        return self._loaded
+
+    # searching ------------------------------------------------------------------------------------------
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """Top ``k`` (chunk id, BM25 score) for the query, among the chunks where ``mask`` is True."""
+        idx = self.ensure_fresh()
+        if idx.bm25 is None:
+            return []
+        vocab = idx.bm25.vocab_dict
+        toks = [t for t in tokenize(query) if t in vocab]
+        if not toks:
+            return []
+        scores = idx.bm25.get_scores(toks)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(idx.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def mask(self, **conds: Any) -> np.ndarray | None:
+        """Boolean mask of chunks whose filter fields match: source/doc_type/issuer by equality, year by
+        (year_from, year_to)."""
+        idx = self.ensure_fresh()
+        n = len(idx.ids)
+        m = np.ones(n, dtype=bool)
+        used = False
+        for f in ("source", "doc_type", "issuer"):
+            if conds.get(f):
+                m &= idx.meta[f] == conds[f]
+                used = True
+        if conds.get("year_from") is not None:
+            m &= idx.meta["year"] >= int(conds["year_from"])
+            used = True
+        if conds.get("year_to") is not None:
+            m &= (idx.meta["year"] <= int(conds["year_to"])) & (idx.meta["year"] >= 0)
+            used = True
+        return m if used else None
+
+    def doc_ids(self) -> set[str]:
+        return set(self.ensure_fresh().doc_ids.tolist())
+
+    def idf_coverage(self, query: str, chunk_text_tokens: set[str]) -> float:
+        """Share of the query's IDF mass found in a passage: a keyword-side relevance signal."""
+        idx = self.ensure_fresh()
+        toks = set(tokenize(query))
+        if not toks or idx.bm25 is None:
+            return 0.0
+        n = max(1, len(idx.ids))
+        vocab = idx.bm25.vocab_dict
+        df = _doc_freqs(idx.bm25)
+        total = found = 0.0
+        for t in toks:
+            d = df[vocab[t]] if t in vocab else 0
+            w = float(np.log(1 + (n - d + 0.5) / (d + 0.5)))
+            total += w
+            if t in chunk_text_tokens:
+                found += w
+        return found / total if total else 0.0
+
+
+def _doc_freqs(bm25: Any) -> np.ndarray:
+    cached = getattr(bm25, "_policy_qa_df", None)
+    if cached is None:
+        # bm25s stores a CSC matrix (docs × vocab) as data/indices/indptr: a column's length is its df.
+        cached = np.diff(bm25.scores["indptr"])
+        bm25._policy_qa_df = cached
+    return cached

