@@ -8,6 +8,7 @@ never starts with punctuation, never exceeds the budget, and a heading never end
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,7 +111,7 @@ def _pieces(text: str) -> list[_Piece]:
             cuts.append(i)
     cuts.append(len(text))
     out: list[_Piece] = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in itertools.pairwise(cuts):
         seg = text[a:b]
         level = _marker_level(seg, a == 0 or text[a - 1] in _SENT_END + "\n")
         if level is None:

@@ -5,6 +5,7 @@ Chinese models (bge, e5) want an instruction in front of queries only."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -46,7 +47,9 @@ class BaseEmbedder(Embeddings, ABC):
         """Vectors for one batch, shape (len(texts), dim), L2-normalised."""
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
-        parts = [self.embed_batch(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        parts = [
+            self.embed_batch(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)
+        ]
         if not parts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.vstack(parts).astype(np.float32, copy=False)
@@ -60,10 +63,10 @@ class BaseEmbedder(Embeddings, ABC):
 
     # LangChain's Embeddings interface
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embed_texts(texts).tolist()  # type: ignore[no-any-return]
+        return self.embed_texts(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_query_vec(text).tolist()  # type: ignore[no-any-return]
+        return self.embed_query_vec(text).tolist()
 
 
 class SentenceTransformerEmbedder(BaseEmbedder):
@@ -95,7 +98,10 @@ class SentenceTransformerEmbedder(BaseEmbedder):
 
     def embed_batch(self, texts: list[str]) -> np.ndarray:
         vecs = self.model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False,
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
             convert_to_numpy=True,
         )
         return np.asarray(vecs, dtype=np.float32)
@@ -130,7 +136,7 @@ class HashEmbedder(BaseEmbedder):
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
         for row, text in enumerate(texts):
             chars = [c for c in text if not c.isspace()]
-            for a, b in zip(chars, chars[1:], strict=False):
+            for a, b in itertools.pairwise(chars):
                 h = int.from_bytes(hashlib.blake2b((a + b).encode(), digest_size=4).digest(), "little")
                 out[row, h % self._dim] += 1.0
             norm = np.linalg.norm(out[row])
@@ -140,5 +146,7 @@ class HashEmbedder(BaseEmbedder):
 
 def make_embedder(settings: Settings) -> BaseEmbedder:
     return SentenceTransformerEmbedder(
-        settings.embedding_model, batch_size=settings.embed_batch_size, query_instruction=settings.query_instruction
+        settings.embedding_model,
+        batch_size=settings.embed_batch_size,
+        query_instruction=settings.query_instruction,
     )

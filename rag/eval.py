@@ -56,7 +56,9 @@ def load_qa(path: Path) -> list[QA]:
         if not isinstance(q, str) or not q.strip():
             raise ConfigError(f"{path.name} line {n}: field 'question' must be a non-empty string")
         if src is not None and not exp:
-            raise ConfigError(f"{path.name} line {n}: field 'expect' must list the answer text when source is set")
+            raise ConfigError(
+                f"{path.name} line {n}: field 'expect' must list the answer text when source is set"
+            )
         out.append(QA(q, src, list(exp)))
     return out
 
@@ -122,8 +124,12 @@ def naive_retriever(paths: list[Path], embedder: Any, tmp: Path) -> Retrieve:
         for piece in splitter.split_text(doc.text):
             texts.append(piece)
             sources.append(doc.source)
-    client = chromadb.PersistentClient(path=str(tmp / "naive"), settings=ChromaSettings(anonymized_telemetry=False))
-    coll = client.get_or_create_collection("naive", embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+    client = chromadb.PersistentClient(
+        path=str(tmp / "naive"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    coll = client.get_or_create_collection(
+        "naive", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+    )
     vecs = embedder.embed_texts(texts)
     for i in range(0, len(texts), 2000):
         coll.add(
@@ -134,13 +140,17 @@ def naive_retriever(paths: list[Path], embedder: Any, tmp: Path) -> Retrieve:
         )
 
     def retrieve(q: str) -> list[tuple[str, str]]:
-        res = coll.query(query_embeddings=[embedder.embed_query_vec(q)], n_results=10, include=["documents", "metadatas"])
-        return [(m["source"], d) for d, m in zip(res["documents"][0], res["metadatas"][0])]
+        res: Any = coll.query(
+            query_embeddings=[embedder.embed_query_vec(q)], n_results=10, include=["documents", "metadatas"]
+        )
+        return [(m["source"], d) for d, m in zip(res["documents"][0], res["metadatas"][0], strict=False)]
 
     return retrieve
 
 
-def run(qa_files: list[Path], corpus: list[Path] | None, k: int, baseline: bool, log: Callable[[str], None]) -> dict[str, Any]:
+def run(
+    qa_files: list[Path], corpus: list[Path] | None, k: int, baseline: bool, log: Callable[[str], None]
+) -> dict[str, Any]:
     from .pipeline import build
     from .retrieve import HybridRetriever
     from .settings import load_settings
@@ -153,8 +163,10 @@ def run(qa_files: list[Path], corpus: list[Path] | None, k: int, baseline: bool,
         if corpus:
             t0 = time.perf_counter()
             report = pipe.ingest(corpus)
-            log(f"ingested {report.docs_added} documents, {report.chunks_added} chunks "
-                f"({len(report.errors)} errors) in {time.perf_counter() - t0:.0f}s")
+            log(
+                f"ingested {report.docs_added} documents, {report.chunks_added} chunks "
+                f"({len(report.errors)} errors) in {time.perf_counter() - t0:.0f}s"
+            )
         hybrid: HybridRetriever = pipe.retriever
         mrr_k = max(k, 10)
 
@@ -164,6 +176,7 @@ def run(qa_files: list[Path], corpus: list[Path] | None, k: int, baseline: bool,
 
         result = score(qas, full, k)
         if baseline:
+
             def dense_only(q: str) -> list[tuple[str, str]]:
                 return [(c.source, c.text) for c, _ in hybrid.dense(q, mrr_k)]
 
@@ -205,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(res, ensure_ascii=False))
         return 0
-    rows = [("hybrid", res)] + list(res.get("baselines", {}).items())
+    rows = [("hybrid", res), *list(res.get("baselines", {}).items())]
     keys = ["recall@1", f"recall@{args.k}", "mrr@10", "refusal_accuracy", "latency_ms_p50", "latency_ms_p95"]
     print(f"{'pipeline':<12}" + "".join(f"{key:>18}" for key in keys))
     for name, r in rows:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,10 +92,22 @@ def prepare(doc: SourceDoc, settings: Settings) -> Prepared:
     if not text:
         raise LoadError(doc.source, "no text left after cleaning")
     meta = extract_metadata(text)
+    meta.lead = lead(text)
     chunks = chunk_document(doc, text, meta, max_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap)
     if not chunks:
         raise LoadError(doc.source, "no passages could be cut from the text")
     return Prepared(doc, text, chunks)
+
+
+_LEAD_END = re.compile(r"[。！？；]")
+
+
+def lead(text: str, limit: int = 40) -> str | None:
+    """The document's opening words: its first line up to the first sentence end, at most ``limit`` chars."""
+    first = text.strip().split("\n", 1)[0]
+    m = _LEAD_END.search(first)
+    out = (first[: m.start()] if m else first)[:limit].strip()
+    return out or None
 
 
 def repair(store: ChromaStore, manifest: dict[str, DocRecord]) -> int:
@@ -129,11 +142,6 @@ def ingest(
     refreshes the keyword index)."""
     paths = [Path(p) for p in paths]
     report = IngestReport()
-    limits = {
-        "max_file_mb": settings.max_file_mb,
-        "max_pages": settings.max_pages,
-        "max_uncompressed_mb": settings.max_uncompressed_mb,
-    }
     with ingest_lock(settings.data_dir):
         manifest = store.manifest()
         report.repaired = repair(store, manifest)
@@ -150,7 +158,12 @@ def ingest(
         group: list[Prepared] = []
         for i, path in enumerate(files):
             try:
-                doc = load_file(path, **limits)
+                doc = load_file(
+                    path,
+                    max_file_mb=settings.max_file_mb,
+                    max_pages=settings.max_pages,
+                    max_uncompressed_mb=settings.max_uncompressed_mb,
+                )
                 seen.add(doc.doc_id)
                 rec = manifest.get(doc.doc_id)
                 if rec is not None and rec.file_hash == doc.file_hash:

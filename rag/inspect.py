@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError, RagError
 from .ingest import prepare
@@ -23,7 +24,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         ensure_tiktoken_offline()
         doc = load_file(
-            args.file, max_file_mb=settings.max_file_mb, max_pages=settings.max_pages,
+            args.file,
+            max_file_mb=settings.max_file_mb,
+            max_pages=settings.max_pages,
             max_uncompressed_mb=settings.max_uncompressed_mb,
         )
         prep = prepare(doc, settings)
@@ -34,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     meta = prep.chunks[0].meta.to_dict()
-    chunks = [{"id": c.id, "section": c.section, "text": c.text, "tokens": c.tokens} for c in prep.chunks]
+    chunks: list[dict[str, Any]] = [
+        {"id": c.id, "section": c.section, "text": c.text, "tokens": c.tokens} for c in prep.chunks
+    ]
     if args.json:
         print(json.dumps({"metadata": meta, "chunks": chunks}, ensure_ascii=False, indent=1))
     else:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from .embed import BaseEmbedder, make_embedder
 from .ingest import IngestReport, Progress, ingest
+from .lexical import LexicalIndex
+from .retrieve import HybridRetriever, RetrievalConfig
 from .settings import Settings, ensure_tiktoken_offline
 from .store import ChromaStore, make_store
 
@@ -33,15 +35,11 @@ class Pipeline:
         return self._embedder
 
     @cached_property
-    def lexical(self):  # type: ignore[no-untyped-def]
-        from .lexical import LexicalIndex
-
+    def lexical(self) -> LexicalIndex:
         return LexicalIndex(self.settings.index_dir, self.store)
 
     @cached_property
-    def retriever(self):  # type: ignore[no-untyped-def]
-        from .retrieve import HybridRetriever, RetrievalConfig
-
+    def retriever(self) -> HybridRetriever:
         st = self.settings
         cfg = RetrievalConfig(
             k=st.top_k, rrf_k=st.rrf_k, max_per_doc=st.max_per_doc, max_question_chars=st.max_question_chars

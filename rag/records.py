@@ -50,6 +50,14 @@ class DocMeta:
     proposer: str | None = None  # the addressed 委员/代表
     recipients_cc: str | None = None  # 抄送
     addressee: str | None = None  # 主送机关 / the line ending in ：
+    # Not a 公文 field: the document's opening words (first sentence, ≤ 40 chars). News-style documents have
+    # no title; their later passages would lose who/where they are about without it (see README: retrieval).
+    lead: str | None = None
+
+    @property
+    def heading(self) -> str | None:
+        """What to put in front of a passage: the title, else the lead."""
+        return self.title or self.lead
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,7 +91,7 @@ class Chunk:
     def embed_text(self) -> str:
         """What the embedder sees: title and section path in front of the passage (QAnything-style), so a
         passage that says only 一是… still knows what it is about."""
-        head = " ".join(p for p in (self.meta.title, self.section) if p)
+        head = " ".join(p for p in (self.meta.heading, self.section) if p)
         return f"{head}\n{self.text}" if head else self.text
 
 
@@ -118,13 +126,28 @@ class Citation:
     @classmethod
     def from_hit(cls, n: int, hit: Hit, used: list[str] | None = None) -> Citation:
         c = hit.chunk
-        return cls(n, c.id, c.doc_id, c.meta.title, c.meta.doc_number, c.section, c.meta.date, c.source, c.text,
-                   list(used or []))
+        return cls(
+            n,
+            c.id,
+            c.doc_id,
+            c.meta.title,
+            c.meta.doc_number,
+            c.section,
+            c.meta.date,
+            c.source,
+            c.text,
+            list(used or []),
+        )
 
     def to_api(self) -> dict[str, Any]:
         return {
-            "n": self.n, "title": self.title or self.source, "doc_number": self.doc_number,
-            "section": self.section, "date": self.date, "source": self.source, "text": self.text,
+            "n": self.n,
+            "title": self.title or self.source,
+            "doc_number": self.doc_number,
+            "section": self.section,
+            "date": self.date,
+            "source": self.source,
+            "text": self.text,
             "doc_id": self.doc_id,
         }
 

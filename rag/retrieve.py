@@ -100,7 +100,11 @@ def _shingles(text: str, n: int = 3) -> set[str]:
 
 class HybridRetriever:
     def __init__(
-        self, store: ChromaStore, embedder: BaseEmbedder, lexical: LexicalIndex, config: RetrievalConfig | None = None
+        self,
+        store: ChromaStore,
+        embedder: BaseEmbedder,
+        lexical: LexicalIndex,
+        config: RetrievalConfig | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -197,7 +201,10 @@ class HybridRetriever:
             rows = self.store.chunks.get(where={"doc_id": did}, include=["documents", "metadatas"])
             from .store import chunk_from_row
 
-            chunks = [chunk_from_row(i, d, m) for i, d, m in zip(rows["ids"], rows["documents"], rows["metadatas"])]
+            chunks = [
+                chunk_from_row(i, d, m)
+                for i, d, m in zip(rows["ids"], rows["documents"], rows["metadatas"], strict=False)
+            ]
             qtok = set(tokenize(query))
             for c in chunks:
                 h = hits.setdefault(c.id, Hit(chunk=c, score=0.0))
@@ -230,12 +237,18 @@ class HybridRetriever:
             return False, ""
         best_dense = max((s for _, s in dense), default=0.0)
         best_cov = max(
-            (self.lexical.idf_coverage(query, set(tokenize(h.chunk.text + (h.chunk.meta.title or "")))) for h in ranked[:5]),
+            (
+                self.lexical.idf_coverage(query, set(tokenize(h.chunk.text + (h.chunk.meta.title or ""))))
+                for h in ranked[:5]
+            ),
             default=0.0,
         )
         if best_dense >= cfg.min_dense or best_cov >= cfg.min_coverage:
             return False, ""
-        return True, f"no passage is relevant enough (dense {best_dense:.2f}, keyword coverage {best_cov:.2f})"
+        return (
+            True,
+            f"no passage is relevant enough (dense {best_dense:.2f}, keyword coverage {best_cov:.2f})",
+        )
 
     def signals(self, query: str) -> dict[str, float]:
         """The floor's inputs for a query (used to calibrate it)."""
@@ -252,8 +265,16 @@ class HybridRetriever:
 def hit_metadata(h: Hit) -> dict[str, Any]:
     m = {k: v for k, v in h.chunk.meta.to_dict().items()}
     m.update(
-        id=h.chunk.id, doc_id=h.chunk.doc_id, source=h.chunk.source, section=h.chunk.section,
-        start=h.chunk.start, end=h.chunk.end, score=h.score, dense=h.dense, bm25=h.bm25, exact=h.exact,
+        id=h.chunk.id,
+        doc_id=h.chunk.doc_id,
+        source=h.chunk.source,
+        section=h.chunk.section,
+        start=h.chunk.start,
+        end=h.chunk.end,
+        score=h.score,
+        dense=h.dense,
+        bm25=h.bm25,
+        exact=h.exact,
     )
     return m
 
@@ -272,4 +293,6 @@ class PolicyRetriever(BaseRetriever):
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
         res = self.hybrid.retrieve(query, self.filters, self.k)
-        return [Document(page_content=h.chunk.text, metadata=hit_metadata(h), id=h.chunk.id) for h in res.hits]
+        return [
+            Document(page_content=h.chunk.text, metadata=hit_metadata(h), id=h.chunk.id) for h in res.hits
+        ]

@@ -181,23 +181,36 @@ class ChromaStore:
         """Every chunk (id, passage, metadata), in pages; the keyword index is built from this."""
         yield from self._iter(self.chunks, include=["documents", "metadatas"])
 
+    def doc_rows(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Every manifest record (doc id, whole cleaned text, metadata), in pages."""
+        yield from self._iter(self.docs, include=["documents", "metadatas"])
+
     def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
         if not ids:
             return []
         got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
-        by_id = {i: chunk_from_row(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        by_id = {
+            i: chunk_from_row(i, d, m)
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=False)
+        }
         return [by_id[i] for i in ids if i in by_id]
 
-    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[Chunk, float]]:
+    def query(
+        self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[Chunk, float]]:
         n = self.count()
         if n == 0:
             return []
         res = self.chunks.query(
-            query_embeddings=[vector], n_results=min(k, n), where=where or None,
+            query_embeddings=[vector],
+            n_results=min(k, n),
+            where=where or None,
             include=["documents", "metadatas", "distances"],
         )
         out = []
-        for cid, doc, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]):
+        for cid, doc, m, dist in zip(
+            res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=False
+        ):
             out.append((chunk_from_row(cid, doc, m), 1.0 - float(dist)))  # cosine distance → similarity
         return out
 

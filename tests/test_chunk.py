@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,9 @@ def _check_invariants(text: str, chunks: list, budget: int) -> None:
         assert c.text[0] not in PUNCT, f"chunk starts with punctuation: {c.text[:20]!r}"
         assert c.tokens == count_tokens(c.text) <= budget, f"{c.tokens} tokens > {budget}"
         last = c.text.rstrip().split("\n")[-1]
-        assert not (_is_heading_line(last) and _marker_level(last, True)), f"chunk ends with a heading: {last!r}"
+        assert not (_is_heading_line(last) and _marker_level(last, True)), (
+            f"chunk ends with a heading: {last!r}"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +89,11 @@ def test_ids_are_stable_and_depend_on_content_and_source() -> None:
         (
             "第一章 总则\n第一条 为了规范补贴发放，制定本办法。\n第二条 本办法适用于本市企业。\n"
             "第二章 申请\n第三条 企业应当提交申请书。",
-            ["第一章 总则 > 第一条 为了规范补贴发放", "第一章 总则 > 第二条 本办法适用于本市企业",
-             "第二章 申请 > 第三条 企业应当提交申请书"],
+            [
+                "第一章 总则 > 第一条 为了规范补贴发放",
+                "第一章 总则 > 第二条 本办法适用于本市企业",
+                "第二章 申请 > 第三条 企业应当提交申请书",
+            ],
         ),
         (
             "一、总体要求\n（一）指导思想。坚持稳中求进。\n（二）基本原则。坚持问题导向。\n二、主要任务\n推进改革。",
@@ -96,8 +102,12 @@ def test_ids_are_stable_and_depend_on_content_and_source() -> None:
         (
             "三、支持措施\n1.减免房租。对承租国有房产的企业免收3个月房租。\n2、延期缴纳税款。可申请延期3个月。\n"
             "（1）申请条件。受疫情影响。\n（2）办理方式。网上办理。",
-            ["三、支持措施 > 1.减免房租", "三、支持措施 > 2、延期缴纳税款",
-             "三、支持措施 > 2、延期缴纳税款 > （1）申请条件", "三、支持措施 > 2、延期缴纳税款 > （2）办理方式"],
+            [
+                "三、支持措施 > 1.减免房租",
+                "三、支持措施 > 2、延期缴纳税款",
+                "三、支持措施 > 2、延期缴纳税款 > （1）申请条件",
+                "三、支持措施 > 2、延期缴纳税款 > （2）办理方式",
+            ],
         ),
     ],
 )
@@ -154,7 +164,7 @@ def test_budget_split_at_sentence_ends_with_overlap() -> None:
         assert piece.endswith("。"), "cut at a sentence end"
         assert s == "一、补贴"
     # consecutive chunks share their boundary sentence(s)
-    for (a1, b1, _), (a2, _, _) in zip(spans, spans[1:], strict=False):
+    for (_a1, b1, _), (a2, _, _) in itertools.pairwise(spans):
         assert a2 < b1
 
 
