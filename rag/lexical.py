@@ -39,6 +39,9 @@ STOPWORDS = frozenset(
 """.split()
 )
 _PUNCT = re.compile(r"^[\W_]+$")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+# Characters of function and question words: a character bigram containing one carries no topic.
+_FUNCTION_CHARS = frozenset("的了和与及或是在对为以等就都而并其该此这那之于由从向把被将给让也又还再很更最吗呢吧啊呀哦嘛么个些有没无不要会能可应需怎什哪谁几多少何啥咋请问我你您他她它们想知道告诉好")
 # 500万元, 5229.3万元, 1.7亿元, 20万元: amounts stay whole tokens (and their number is a token too).
 _AMOUNT = re.compile(r"\d+(?:\.\d+)?(?:[万亿千百]+)?元")
 _NUMBER_HAO = re.compile(r"(\d+)号")
@@ -71,12 +74,24 @@ def _special(text: str) -> list[str]:
     return out
 
 
+def bigrams(text: str) -> list[str]:
+    """Overlapping CJK character bigrams, minus those holding a function/question character. They make the
+    keyword channel robust to jieba cutting a question and a passage differently (减税抗疫贷 → 减税/抗疫/贷
+    in one, 减税抗疫/贷 in the other): +4.7 points recall@1 on the dev questions (README)."""
+    out: list[str] = []
+    for m in _CJK_RUN.finditer(text):
+        run = m.group(0)
+        out += [b for i in range(len(run) - 1) if not (_FUNCTION_CHARS & set(b := run[i : i + 2]))]
+    return [b for b in out if b not in STOPWORDS]
+
+
 def tokenize(text: str) -> list[str]:
-    """jieba search-mode words (sub-words too) + whole special tokens, minus stop words and punctuation."""
+    """jieba search-mode words (sub-words too) + character bigrams + whole special tokens, minus stop words
+    and punctuation."""
     jb = _jieba()
     words = [w.strip().lower() for w in jb.cut_for_search(text)]
     words = [w for w in words if w and w not in STOPWORDS and not _PUNCT.match(w)]
-    return words + [t.lower() for t in _special(text)]
+    return words + bigrams(text) + [t.lower() for t in _special(text)]
 
 
 # --- the index --------------------------------------------------------------------------------------

@@ -42,7 +42,11 @@ class Pipeline:
     def retriever(self) -> HybridRetriever:
         st = self.settings
         cfg = RetrievalConfig(
-            k=st.top_k, rrf_k=st.rrf_k, max_per_doc=st.max_per_doc, max_question_chars=st.max_question_chars
+            k=st.top_k,
+            fusion=st.fusion,
+            rrf_k=st.rrf_k,
+            dense_weight=st.dense_weight,
+            bm25_weight=st.bm25_weight, max_per_doc=st.max_per_doc, max_question_chars=st.max_question_chars
         )
         return HybridRetriever(self.store, self.embedder, self.lexical, cfg)
 

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     # figures more often, 500 dilutes BM25.
     chunk_tokens: int = Field(default=400, gt=20, description="max cl100k tokens per chunk")
     chunk_overlap: int = Field(default=50, ge=0, description="tokens of overlap when a section is split")
+    chunk_min_tokens: int = Field(default=200, ge=0, description="merge smaller sibling passages up to the budget")
 
     chroma_url: str = Field(
         default="", description="http://host:port of a `chroma run` server; empty = embedded"
@@ -64,7 +65,10 @@ class Settings(BaseSettings):
     max_uncompressed_mb: float = Field(default=200.0, gt=0, description="zip bomb guard for .docx")
 
     # retrieval
+    fusion: Literal["score", "rrf"] = Field(default="score", description="how the two channels are fused")
     rrf_k: int = Field(default=60, gt=0)
+    dense_weight: float = Field(default=0.25, ge=0)
+    bm25_weight: float = Field(default=1.0, ge=0)
     top_k: int = Field(default=5, gt=0)
     max_per_doc: int = Field(default=3, gt=0)
 

@@ -12,8 +12,7 @@ Two collections:
 
 from __future__ import annotations
 
-import hashlib
-import json
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,9 @@ from .errors import StoreError
 from .records import Chunk, DocMeta
 
 _META_FIELDS = tuple(DocMeta().to_dict().keys())
+# A record in the manifest collection whose value changes on every write: readers (the keyword index of
+# this or another process) compare it to tell whether the store changed, at the cost of one get by id.
+STAMP_ID = "__stamp__"
 _PAGE = 2000  # rows per get() page: Chroma caps a request's size
 
 
@@ -142,7 +144,12 @@ class ChromaStore:
         ids = self.chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
         if ids:
             self.chunks.delete(ids=ids)
+        self._bump()
         return len(ids)
+
+    def _bump(self) -> None:
+        stamp = uuid.uuid4().hex
+        self.docs.upsert(ids=[STAMP_ID], embeddings=[[1.0]], documents=[""], metadatas=[{"stamp": stamp}])
 
     def put_doc(self, rec: DocRecord, text: str) -> None:
         meta: dict[str, Any] = {
@@ -154,15 +161,18 @@ class ChromaStore:
         meta.update(_flat_meta(rec.meta))
         # The manifest needs no similarity search; a constant 1-d vector keeps Chroma from embedding.
         self.docs.upsert(ids=[rec.doc_id], embeddings=[[1.0]], documents=[text], metadatas=[meta])
+        self._bump()
 
     def delete_chunk_ids(self, ids: Sequence[str]) -> None:
         for i in range(0, len(ids), _PAGE):
             self.chunks.delete(ids=list(ids[i : i + _PAGE]))
+        if ids:
+            self._bump()
 
     # reads --------------------------------------------------------------------------------------------
     def manifest(self) -> dict[str, DocRecord]:
         out: dict[str, DocRecord] = {}
-        for did, _, m in self._iter(self.docs, include=["metadatas"]):
+        for did, _, m in self.doc_rows(include=["metadatas"]):
             out[did] = DocRecord(
                 doc_id=did,
                 key=str(m["key"]),
@@ -174,6 +184,8 @@ class ChromaStore:
         return out
 
     def doc_text(self, doc_id: str) -> str | None:
+        if doc_id == STAMP_ID:
+            return None
         got = self.docs.get(ids=[doc_id], include=["documents"])
         return got["documents"][0] if got["ids"] else None
 
@@ -181,9 +193,11 @@ class ChromaStore:
         """Every chunk (id, passage, metadata), in pages; the keyword index is built from this."""
         yield from self._iter(self.chunks, include=["documents", "metadatas"])
 
-    def doc_rows(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    def doc_rows(self, include: list[str] | None = None) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Every manifest record (doc id, whole cleaned text, metadata), in pages."""
-        yield from self._iter(self.docs, include=["documents", "metadatas"])
+        for row in self._iter(self.docs, include=include or ["documents", "metadatas"]):
+            if row[0] != STAMP_ID:
+                yield row
 
     def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
         if not ids:
@@ -218,10 +232,10 @@ class ChromaStore:
         return int(self.chunks.count())
 
     def fingerprint(self) -> str:
-        """Changes whenever a document is added, replaced or removed: the manifest's (id, hash) set. Used
-        to tell whether a keyword index built earlier (or by another process) still matches the store."""
-        pairs = sorted((d, r.file_hash) for d, r in self.manifest().items())
-        return hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:24]
+        """Changes whenever a document is added, replaced or removed (see STAMP_ID): tells whether a keyword
+        index built earlier, or by another process, still matches the store. One get by id."""
+        got = self.docs.get(ids=[STAMP_ID], include=["metadatas"])
+        return str(got["metadatas"][0]["stamp"]) if got["ids"] else "empty"
 
     @staticmethod
     def _iter(coll: Any, include: list[str]) -> Iterator[tuple[str, str, dict[str, Any]]]:

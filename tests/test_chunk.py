@@ -193,3 +193,25 @@ def test_invariants_over_the_real_corpus() -> None:
         clean = clean_text(raw)
         chunks = chunk_document(_doc(raw, f.name), clean, extract_metadata(clean), max_tokens=300, overlap=30)
         _check_invariants(clean, chunks, 300)
+
+
+def test_small_sibling_passages_are_merged_within_their_top_section() -> None:
+    text = (
+        "二、推广的改革举措（共23项）\n（一）科技金融创新方面5项。\n（二）知识产权保护方面4项。\n"
+        "（三）人才培养和激励方面5项。\n三、工作要求\n各地要加强组织领导。"
+    )
+    spans = chunk_text(text, max_tokens=300, overlap=0, min_tokens=100)
+    assert [s for _, _, s in spans] == ["二、推广的改革举措（共23项）", "三、工作要求"]
+    first = text[spans[0][0] : spans[0][1]]
+    assert "（共23项）" in first and "人才培养和激励方面5项" in first
+    # without merging each item is its own passage
+    assert len(chunk_text(text, max_tokens=300, overlap=0)) == 4
+
+
+def test_merge_respects_the_budget(seed_chunks: tuple[str, list]) -> None:
+    clean, _ = seed_chunks
+    merged = chunk_text(clean, max_tokens=400, overlap=50, min_tokens=200)
+    for a, b, _ in merged:
+        assert count_tokens(clean[a:b]) <= 400
+    hit = [s for a, b, s in merged if "最高500万元科研经费支持" in clean[a:b]]
+    assert hit and hit[0].startswith("二、强化研发投入攻坚行动")

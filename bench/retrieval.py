@@ -1,0 +1,190 @@
+"""Retrieval benchmark (not a test): `python bench/retrieval.py [--scales 10000 100000] [--queries 60]`.
+
+Everything is measured in one run on this machine and reported as ratios, so the numbers travel:
+(a) ingest of the real corpus (seed + ../shared/corpus): wall time ÷ pure ``model.encode`` time of the same
+    passage texts (what the ingest adds on top of the unavoidable embedding work);
+(b) stores of ~10k and ~100k chunks, built by replicating the real corpus's vectors and texts with distinct
+    ids and small perturbations (embedding 100k chunks would take an hour on 2 cores): hybrid retrieval
+    p50/p95 ÷ one bare query encode;
+(c) peak RSS of a serving process (model + store + keyword index, answering queries) at the largest scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rag.embed import make_embedder  # noqa: E402
+from rag.eval import load_qa  # noqa: E402
+from rag.pipeline import build  # noqa: E402
+from rag.records import Chunk  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+from rag.store import DocRecord, chunk_from_row  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+
+
+def corpus_paths() -> list[Path]:
+    paths = [ROOT / "corpus"]
+    for sub in ("state-council", "ncp"):
+        if (SHARED / "corpus" / sub).is_dir():
+            paths.append(SHARED / "corpus" / sub)
+    return paths
+
+
+def questions(n: int) -> list[str]:
+    qs: list[str] = []
+    for f in (SHARED / "qa" / "ncp_dev.jsonl", ROOT / "tests" / "data" / "qa_dev.jsonl"):
+        if f.is_file():
+            qs += [q.question for q in load_qa(f)]
+    return qs[:n] or ["研发投入有哪些支持？"] * n
+
+
+def bench_ingest(data: Path) -> dict[str, float]:
+    settings = Settings(data_dir=data)
+    emb = make_embedder(settings)
+    emb.embed_texts(["预热"])  # the model load is not part of either measurement
+    pipe = build(settings, emb)
+    t0 = time.perf_counter()
+    report = pipe.ingest(corpus_paths())
+    wall = time.perf_counter() - t0
+    texts = [chunk_from_row(cid, text, m).embed_text for cid, text, m in pipe.store.chunk_rows()]
+    t0 = time.perf_counter()
+    emb.embed_texts(texts)
+    encode = time.perf_counter() - t0
+    return {
+        "documents": report.docs_added,
+        "chunks": report.chunks_added,
+        "ingest_s": round(wall, 1),
+        "encode_s": round(encode, 1),
+        "ratio": round(wall / encode, 3),
+    }
+
+
+def replicate(src: Path, dst: Path, target: int) -> int:
+    """A store of about ``target`` chunks: copies of the real documents with new ids, their vectors nudged
+    (Gaussian noise σ=0.01, renormalised) and their texts marked, so no two chunks are identical."""
+    s_src = build(Settings(data_dir=src)).store
+    rows = list(s_src.chunk_rows())
+    ids = [r[0] for r in rows]
+    vecs = np.asarray(s_src.chunks.get(ids=ids, include=["embeddings"])["embeddings"], dtype=np.float32)
+    docs = {d: (t, m) for d, t, m in s_src.doc_rows()}
+    manifest = s_src.manifest()
+    pipe = build(Settings(data_dir=dst))
+    store = pipe.store
+    rng = np.random.default_rng(0)
+    copies = max(1, round(target / len(rows)))
+    for k in range(copies):
+        chunks: list[Chunk] = []
+        for cid, text, m in rows:
+            c = chunk_from_row(cid, text if k == 0 else f"{text}（副本{k}）", m)
+            did = c.doc_id if k == 0 else f"{c.doc_id}-{k}"
+            chunks.append(Chunk(Chunk.make_id(did, c.start, c.text), did, c.source, c.text, c.section, c.start,
+                                c.end, c.tokens, c.ordinal, c.meta))
+        noisy = vecs + (rng.normal(0, 0.01, vecs.shape).astype(np.float32) if k else 0)
+        noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+        by_doc: dict[str, list[int]] = {}
+        for i, c in enumerate(chunks):
+            by_doc.setdefault(c.doc_id, []).append(i)
+        for did, idx in by_doc.items():
+            orig = did.split("-")[0]
+            rec = manifest[orig]
+            store.add_chunks([chunks[i] for i in idx], noisy[idx], rec.file_hash)
+        for orig, rec in manifest.items():
+            did = orig if k == 0 else f"{orig}-{k}"
+            text, _ = docs[orig]
+            store.put_doc(DocRecord(did, rec.key + (f"#{k}" if k else ""), rec.source, rec.file_hash,
+                                    rec.n_chunks, rec.meta), text)
+        print(f"  replica {k + 1}/{copies}: {store.count()} chunks", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    pipe.lexical.rebuild()
+    print(f"  keyword index over {store.count()} chunks built in {time.perf_counter() - t0:.0f}s",
+          file=sys.stderr, flush=True)
+    return store.count()
+
+
+SERVE = r"""
+import json, resource, statistics, sys, time
+sys.path.insert(0, sys.argv[1])
+from rag.pipeline import build
+from rag.settings import Settings
+qs = json.loads(sys.argv[3])
+pipe = build(Settings(data_dir=sys.argv[2]))
+r = pipe.retriever
+r.retrieve(qs[0]); r.retrieve(qs[1])  # warm: model, store, keyword index loaded
+enc = []
+for q in qs:
+    t0 = time.perf_counter(); pipe.embedder.embed_query_vec(q); enc.append(time.perf_counter() - t0)
+lat = []
+for q in qs:
+    t0 = time.perf_counter(); r.retrieve(q, k=5); lat.append(time.perf_counter() - t0)
+lat.sort()
+print(json.dumps({"encode_ms": statistics.median(enc) * 1000, "p50_ms": lat[len(lat) // 2] * 1000,
+                  "p95_ms": lat[int(len(lat) * 0.95) - 1] * 1000,
+                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def bench_serving(data: Path, qs: list[str]) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", SERVE, str(ROOT), str(data), json.dumps(qs, ensure_ascii=False)],
+        capture_output=True, text=True, check=True, env={**os.environ, "RAG_DATA_DIR": str(data)},
+    )
+    d = json.loads(out.stdout.strip().splitlines()[-1])
+    d["ratio_p50"] = d["p50_ms"] / d["encode_ms"]
+    d["ratio_p95"] = d["p95_ms"] / d["encode_ms"]
+    return {k: round(v, 2) for k, v in d.items()}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scales", nargs="+", type=int, default=[10_000, 100_000])
+    ap.add_argument("--queries", type=int, default=60)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    qs = questions(args.queries)
+    res: dict[str, object] = {}
+    with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmpd:
+        tmp = Path(tmpd)
+        print("(a) ingesting the real corpus …", file=sys.stderr, flush=True)
+        res["ingest"] = bench_ingest(tmp / "real")
+        res["serving"] = {}
+        for n in args.scales:
+            print(f"(b) building a store of ~{n} chunks …", file=sys.stderr, flush=True)
+            got = replicate(tmp / "real", tmp / f"s{n}", n)
+            res["serving"][str(got)] = bench_serving(tmp / f"s{n}", qs)  # type: ignore[index]
+    res["bench_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False))
+        return 0
+    ing = res["ingest"]
+    assert isinstance(ing, dict)
+    print("| measure | value |\n|---|---|")
+    print(f"| (a) ingest of {ing['documents']} documents / {ing['chunks']} chunks: wall ÷ pure encode | "
+          f"{ing['ingest_s']} s ÷ {ing['encode_s']} s = **{ing['ratio']}** |")
+    serving = res["serving"]
+    assert isinstance(serving, dict)
+    for n, d in serving.items():
+        print(f"| (b) {int(n):,} chunks: retrieval p50 / p95 ÷ bare query encode ({d['encode_ms']} ms) | "
+              f"{d['p50_ms']} / {d['p95_ms']} ms = **{d['ratio_p50']}× / {d['ratio_p95']}×** |")
+    last = list(serving.values())[-1]
+    print(f"| (c) peak RSS of the serving process at {int(list(serving)[-1]):,} chunks | **{last['rss_mib']} MiB** |")
+    print(f"\n{len(qs)} queries; {statistics.mean([len(q) for q in qs]):.0f} characters on average.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
