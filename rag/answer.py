@@ -30,11 +30,14 @@ def refusal(question: str, warnings: Sequence[str] = ()) -> Answer:
 # --- sentences --------------------------------------------------------------------------------------
 
 _ENDS = "。！？；!?;"
-_SOFT_ENDS = "；;"  # a semicolon inside brackets separates list members, not sentences
+_SOFT_ENDS = ("；", ";")  # a semicolon inside brackets separates list members, not sentences
+_OPENS_NEXT = (*_SOFT_ENDS, "？", "?", "：", ":")  # a sentence ending so is completed by the next one
+_MAX_RUN = 6
 _CLOSERS = "”’）)」』》】"
 _OPENERS = "（("
 _BRACKET_CLOSE = "）)"
 _WORDY = re.compile(r"[\w\u4e00-\u9fff]")
+_WS = re.compile(r"\s+")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -92,6 +95,9 @@ _LIST_QUESTION = re.compile(
     r"|什么条件|什么规定|什么服务|什么保障|什么工作|什么办法|措施有|包括|列举|分别|主要内容"
 )
 _HAS_DIGIT = re.compile(r"\d")
+_LABEL_VALUE = re.compile(r"^[^：:（(]{1,12}[：:]\s*\S")
+_ITEM_LABEL_MAX = 24
+_ANNOUNCE = re.compile(r"(?:如下|以下几[点条项个方面]|下列[^。]{0,6})[。：:]$")
 _HEADING_LINE = re.compile(rf"^(?:[{_CN}]{{1,3}}、|[（(][{_CN}]{{1,3}}[）)]|第[{_CN}\d]+[章节条])[^。！？；]{{0,30}}$")
 
 
@@ -105,6 +111,10 @@ def item_family(text: str) -> str | None:
 
 def is_list_question(question: str) -> bool:
     return bool(_LIST_QUESTION.search(question))
+
+
+def _strip_end(s: str) -> str:
+    return s.strip().rstrip(_ENDS + "：:")
 
 
 def _path(section: str) -> list[str]:
@@ -125,7 +135,6 @@ class _Sent:
 @dataclass
 class _Item:
     family: str
-    depth: int
     hit: int
     sents: list[_Sent] = field(default_factory=list)
 
@@ -142,6 +151,7 @@ class ExtractiveAnswerer:
         *,
         max_passages: int = 5,
         ratio: float = 0.75,
+        item_ratio: float = 0.5,
         dense_weight: float = 0.45,
         keyword_weight: float = 0.4,
         passage_weight: float = 0.1,
@@ -154,6 +164,7 @@ class ExtractiveAnswerer:
         self.max_citations = max_citations
         self.max_passages = max_passages
         self.ratio = ratio
+        self.item_ratio = item_ratio
         self.dense_weight = dense_weight
         self.keyword_weight = keyword_weight
         self.passage_weight = passage_weight
@@ -172,8 +183,11 @@ class ExtractiveAnswerer:
         chosen = self._select(sents)
         if is_list_question(question):
             items = self._list_items(best, sents, hits)
-            if len(items) >= 2:
-                return self._render_list(question, hits, items, chosen)
+            # A list only when the best sentence is in it (or only names the section): 哪些旗区… is answered
+            # by one sentence, not by the section's items.
+            in_list = any(best is s for it in items for s in it.sents) or _form_factor(best.text) < 1.0
+            if len(items) >= 2 and in_list:
+                return self._render_list(question, hits, [self._trim_item(it) for it in items], chosen)
         return self._render(question, hits, [], chosen)
 
     # sentences and scores ---------------------------------------------------------------------------
@@ -182,9 +196,11 @@ class ExtractiveAnswerer:
         out: list[_Sent] = []
         seen: set[str] = set()
         for i, h in enumerate(hits):
+            # The title and 文号 lines are shown in the lead-in already (when there is a title).
+            shown = {h.chunk.meta.title, h.chunk.meta.doc_number} if h.chunk.meta.title else set()
             for pos, s in enumerate(split_sentences(h.chunk.text)):
                 # Overlapping chunks repeat sentences: the better-ranked passage keeps them.
-                if s in seen:
+                if s in seen or _WS.sub("", s) in shown:
                     continue
                 seen.add(s)
                 out.append(_Sent(s, i, pos))
@@ -202,15 +218,17 @@ class ExtractiveAnswerer:
                          for h in hits]
         n = len(hits)
         for s, d in zip(sents, dense.tolist(), strict=True):
-            kw = _share(qtok, set(tokenize(s.text)))
+            stok = set(tokenize(s.text))
+            kw = _share(qtok, stok)
             s.score = (
                 self.dense_weight * d
                 + self.keyword_weight * kw
                 + self.passage_weight * passage_share[s.hit]
                 + self.rank_bonus * (n - s.hit) / n
             )
-            if _HEADING_LINE.match(s.text):
-                s.score *= 0.5  # a bare heading names a topic but states nothing
+            s.score *= _form_factor(s.text)
+            if stok and stok <= qtok:
+                s.score *= 0.3  # it only echoes the question (the 文号 asked about): no new information
 
     def _select(self, sents: list[_Sent]) -> list[_Sent]:
         ranked = sorted(sents, key=lambda s: s.score, reverse=True)
@@ -224,7 +242,56 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(s)
             passages.add(s.hit)
-        return chosen
+        chosen = self._complete_semicolon_runs(sents, chosen)
+        return self._expand_item_labels(sents, chosen)
+
+    def _expand_item_labels(self, sents: list[_Sent], chosen: list[_Sent]) -> list[_Sent]:
+        """A chosen item label (一是开拓科技型企业融资渠道。) says only what the item is about: bring its figures
+        along (the sentences of the item that follow it, trimmed as in a list)."""
+        out = list(chosen)
+        for s in chosen:
+            if not (item_family(s.text) and len(s.text) <= _ITEM_LABEL_MAX):
+                continue
+            rest = sorted((x for x in sents if x.hit == s.hit and x.pos > s.pos), key=lambda x: x.pos)
+            body: list[_Sent] = []
+            for x in rest:
+                if item_family(x.text):
+                    break
+                body.append(x)
+            for x in self._trim_item(_Item("", s.hit, [s, *body])).sents[1:]:
+                if len(out) >= self.max_sentences:
+                    break
+                if x not in out:
+                    out.append(x)
+        return out
+
+    def _complete_semicolon_runs(self, sents: list[_Sent], chosen: list[_Sent]) -> list[_Sent]:
+        """Complete what a chosen sentence leaves open, within its passage: clauses joined by ； are one
+        statement (…50人以上的，补助2.4万元；…200人以上的，补助9万元。 / 三必问：问清…；问清…；问清…。), and a
+        question or a line ending in ： (问：外地人可否进上海看病就医？) is answered by the sentence after it."""
+        index = {(s.hit, s.pos): s for s in sents}
+        out = list(chosen)
+
+        def take(s: _Sent | None) -> _Sent | None:
+            if s is None or len(out) >= self.max_sentences:
+                return None
+            if s not in out:
+                out.append(s)
+            return s
+
+        for s in chosen:
+            cur: _Sent | None = s
+            for _ in range(_MAX_RUN):
+                if cur is None or not cur.text.endswith(_OPENS_NEXT):
+                    break
+                cur = take(index.get((cur.hit, cur.pos + 1)))
+            cur = s
+            for _ in range(_MAX_RUN):
+                prv = index.get((cur.hit, cur.pos - 1)) if cur else None
+                if prv is None or not prv.text.endswith(_SOFT_ENDS):
+                    break
+                cur = take(prv)
+        return out
 
     # lists ------------------------------------------------------------------------------------------
     def _list_items(self, best: _Sent, sents: list[_Sent], hits: list[Hit]) -> list[_Item]:
@@ -247,22 +314,27 @@ class ExtractiveAnswerer:
             if not parent and p and i != best.hit:
                 continue  # at document level only the best passage's own items form the list
             current: _Item | None = None
+            ancestors = {_strip_end(x) for x in p[:-1]}
             for s in sorted(by_hit.get(i, []), key=lambda s: s.pos):
                 fam = item_family(s.text)
-                if fam:
-                    current = _Item(fam, len(p), i, [s])
+                if fam and _strip_end(s.text) not in ancestors:  # a heading carried into the passage is no item
+                    current = _Item(fam, i, [s])
                     items.append(current)
                 elif current is not None:
                     current.sents.append(s)
         if not items:
             return []
-        # One family: that of the best passage's items if it has any, else the most frequent one.
-        own = [it.family for it in items if it.hit == best.hit]
+        # One family: the best passage's own (its section label's, else its first item's), else the most
+        # frequent one.
+        own = [item_family(path[-1])] if path and item_family(path[-1]) else []
+        own += [it.family for it in items if it.hit == best.hit]
         families = [it.family for it in items]
         family = own[0] if own else max(set(families), key=families.count)
-        items = [it for it in items if it.family == family]
+        # Items the question is not about (a sibling retrieved for another reason) stay out of the list.
+        floor = best.score * self.item_ratio
+        items = [it for it in items if it.family == family and max(s.score for s in it.sents) >= floor]
         items.sort(key=lambda it: (hits[it.hit].chunk.start, it.sents[0].pos))
-        return [self._trim_item(it) for it in items]
+        return items
 
     @staticmethod
     def _trim_item(item: _Item) -> _Item:
@@ -284,19 +356,28 @@ class ExtractiveAnswerer:
         numbers: dict[int, int] = {}  # hit index → [n], in order of first use
         used: dict[int, list[str]] = {}
 
-        def cite(s: _Sent) -> str:
-            n = numbers.setdefault(s.hit, len(numbers) + 1)
-            used.setdefault(s.hit, []).append(s.text)
-            return f"{s.text}[{n}]"
+        facts = _asked_facts(question)
+
+        def cite(sents: list[_Sent]) -> str:
+            out = []
+            for i, s in enumerate(sents):
+                n = numbers.setdefault(s.hit, len(numbers) + 1)
+                used.setdefault(s.hit, []).append(s.text)
+                nxt = sents[i + 1] if i + 1 < len(sents) else None
+                # Clauses joined by ； are one sentence: its marker goes after the last clause.
+                joined = (nxt is not None and s.text.endswith(_SOFT_ENDS) and nxt.hit == s.hit
+                          and s.text + nxt.text in hits[s.hit].chunk.text)
+                out.append(s.text if joined else f"{s.text}[{n}]")
+            return "".join(out)
 
         blocks: list[str] = []
         if items:
-            lines = [_lead_in(hits[items[0].hit])]
-            lines += ["- " + "".join(cite(s) for s in it.sents) for it in items]
+            lines = [_lead_in(hits[items[0].hit], facts)]
+            lines += ["- " + cite(it.sents) for it in items]
             blocks.append("\n".join(x for x in lines if x))
         for group in self._groups(hits, chosen):
-            lead = _lead_in(hits[group[0].hit])
-            body = "".join(cite(s) for s in group)
+            lead = _lead_in(hits[group[0].hit], facts)
+            body = cite(group)
             blocks.append(f"{lead}\n{body}" if lead else body)
         citations = [Citation.from_hit(n, hits[i], used[i]) for i, n in sorted(numbers.items(), key=lambda x: x[1])]
         return Answer(question=question, text="\n\n".join(blocks), refused=False, citations=citations)
@@ -311,17 +392,52 @@ class ExtractiveAnswerer:
                 for g in groups.values()]
 
 
+def _form_factor(s: str) -> float:
+    """Down-weight lines that state nothing by themselves: headings, header/signature lines, a bare item
+    label (一是政策保障激励企业研发投入。). ``label：value`` lines (签发人：张秀玲) are statements."""
+    if _HEADING_LINE.match(s):
+        return 0.5
+    if not s.rstrip(_CLOSERS).endswith(tuple(_ENDS)) and not _LABEL_VALUE.search(s):
+        return 0.6
+    if item_family(s) and len(s) <= _ITEM_LABEL_MAX:
+        return 0.7
+    if _ANNOUNCE.search(s):
+        return 0.6  # 经研究，现答复如下。 announces what follows and says nothing itself
+    return 1.0
+
+
 def _share(qtok: set[str], stok: set[str]) -> float:
     """Share of the question's tokens found in a sentence (IDF-free: the retriever already weighed rarity)."""
     return len(qtok & stok) / len(qtok) if qtok else 0.0
 
 
-def _lead_in(hit: Hit) -> str:
-    """根据《title》（文号，date）： from the document's metadata; empty when it has no title."""
+# Metadata fields a question may ask about (签发人是谁？), shown in the lead-in: these facts stand in the
+# document's head block, which is no sentence an extractive answer could quote well.
+_FACT_QUESTIONS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"签发|签批"), "signer", "签发人"),
+    (re.compile(r"哪位|谁提|谁的(?:提案|建议)|提案人|建议人|提出人|哪个(?:委员|代表)|(?:委员|代表)是谁"), "proposer", "提出人"),
+    (re.compile(r"哪(?:个|件|一)(?:提案|建议)|什么(?:提案|建议)|(?:提案|建议)的?(?:题目|标题|名称)"), "proposal_title",
+     "答复的提案"),
+    (re.compile(r"哪个(?:部门|单位|机关)|发文机关|谁(?:发|印发|发布)"), "issuer", "发文机关"),
+)
+
+
+def _asked_facts(question: str) -> list[tuple[str, str]]:
+    return [(field_, label) for pat, field_, label in _FACT_QUESTIONS if pat.search(question)]
+
+
+def _lead_in(hit: Hit, facts: Sequence[tuple[str, str]] = ()) -> str:
+    """根据《title》（文号，date；asked facts）： from the document's metadata; empty when it has no title."""
     m = hit.chunk.meta
     if not m.title:
         return ""
     title = m.title.strip("《》")
     extra = "，".join(x for x in (m.doc_number, m.date) if x)
+    asked = []
+    for field_, label in facts:
+        value = getattr(m, field_, None)
+        if value:
+            asked.append(f"{label}：《{value}》" if field_ == "proposal_title" else f"{label}：{value}")
+    extra = "；".join(x for x in (extra, "；".join(asked)) if x)
     return f"根据《{title}》（{extra}）：" if extra else f"根据《{title}》："
 

@@ -195,8 +195,8 @@ def test_eval_rejects_bad_qa_files(tmp_path: Path) -> None:
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "x", "source": "a.txt"}\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="line 1.*expect"):
+    with pytest.raises(ConfigError, match=r"line 1.*expect"):
         load_qa(bad)
     bad.write_text("not json\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="bad.jsonl line 1"):
+    with pytest.raises(ConfigError, match=r"bad\.jsonl line 1"):
         load_qa(bad)
