@@ -35,10 +35,17 @@ STOPWORDS = frozenset(
 将 给 让 也 又 还 再 很 更 最 吗 呢 吧 啊 呀 哦 嘛 么 个 些 有 没有 无 不 没 要 会 能 可 可以 可否 能否 是否 应 应该 需要 需
 怎么 怎么样 怎样 如何 什么 哪些 哪个 哪里 哪儿 哪 谁 几 多少 多久 何时 为何 为什么 啥 咋 怎 请问 请 问 一下 一些 我 我们 你 你们 您
 他 她 它 他们 她们 它们 自己 大家 想 知道 告诉 了解 关于 有关 相关 情况 问题 内容 方面 具体 主要 一般 目前 现在 今天 今年 那么 这么
-你好 您好 早上好 晚上好 谢谢 感谢 再见 嗨 哈喽 hello hi thanks 好 好的 嗯 行 可以吗 呢
+你好 您好 早上好 上午好 中午好 下午好 晚上好 早安 午安 晚安 早上 上午 中午 下午 晚上 在吗 在不在 在么 喂 嗨 哈喽 哈哈 呵呵 嘿
+谢谢 多谢 感谢 辛苦 辛苦了 再见 拜拜 麻烦 打扰 打扰了 请教 hello hi hey thanks thank you ok 好 好的 嗯 嗯嗯 行 可以吗 呢 在
 """.split()
 )
 _PUNCT = re.compile(r"^[\W_]+$")
+# Greetings and courtesies are cut out before segmentation: jieba would otherwise make content-looking
+# words of them (早上好 → 早上/上好).
+_GREETING = re.compile(
+    r"(?:你好|您好|早上好|上午好|中午好|下午好|晚上好|早安|午安|晚安|在吗|在不在|在么|谢谢|多谢|辛苦了?|打扰了?|请问)"
+    r"[呀啊哈啦]?[，,。！!？?~\s]*"
+)
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 # Characters of function and question words: a character bigram containing one carries no topic.
 _FUNCTION_CHARS = frozenset("的了和与及或是在对为以等就都而并其该此这那之于由从向把被将给让也又还再很更最吗呢吧啊呀哦嘛么个些有没无不要会能可应需怎什哪谁几多少何啥咋请问我你您他她它们想知道告诉好")
@@ -89,6 +96,7 @@ def tokenize(text: str) -> list[str]:
     """jieba search-mode words (sub-words too) + character bigrams + whole special tokens, minus stop words
     and punctuation."""
     jb = _jieba()
+    text = _GREETING.sub(" ", text)
     words = [w.strip().lower() for w in jb.cut_for_search(text)]
     words = [w for w in words if w and w not in STOPWORDS and not _PUNCT.match(w)]
     return words + bigrams(text) + [t.lower() for t in _special(text)]

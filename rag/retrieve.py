@@ -73,7 +73,7 @@ class RetrievalConfig:
     # rescues paraphrases with no shared words. "rrf" stays available (weights and k are settings).
     fusion: str = "score"
     rrf_k: int = 60
-    dense_weight: float = 0.25
+    dense_weight: float = 0.15
     bm25_weight: float = 1.0
     dense_floor: float = 0.75
     max_per_doc: int = 3

@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     # retrieval
     fusion: Literal["score", "rrf"] = Field(default="score", description="how the two channels are fused")
     rrf_k: int = Field(default=60, gt=0)
-    dense_weight: float = Field(default=0.25, ge=0)
+    dense_weight: float = Field(default=0.15, ge=0)
     bm25_weight: float = Field(default=1.0, ge=0)
     top_k: int = Field(default=5, gt=0)
     max_per_doc: int = Field(default=3, gt=0)
