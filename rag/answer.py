@@ -217,9 +217,12 @@ class ExtractiveAnswerer:
         passage_share = [_share(qtok, set(tokenize(f"{h.chunk.meta.title or ''} {h.chunk.section} {h.chunk.text}")))
                          for h in hits]
         n = len(hits)
+        # Query words that name the document (鄂尔多斯 in its title) hold for all of its sentences alike; the
+        # sentence that answers is the one matching the rest (融资).
+        q_eff = [(qtok - set(tokenize(h.chunk.meta.heading or ""))) or qtok for h in hits]
         for s, d in zip(sents, dense.tolist(), strict=True):
             stok = set(tokenize(s.text))
-            kw = _share(qtok, stok)
+            kw = _share(q_eff[s.hit], stok)
             s.score = (
                 self.dense_weight * d
                 + self.keyword_weight * kw
@@ -300,11 +303,17 @@ class ExtractiveAnswerer:
         section of its own in our chunks), one family, in document order."""
         chunk = hits[best.hit].chunk
         path = _path(chunk.section)
-        # The section whose items we list: the parent when the best passage is itself an item.
-        parent = path[:-1] if path and item_family(path[-1]) else path
         by_hit: dict[int, list[_Sent]] = {}
         for s in sents:
             by_hit.setdefault(s.hit, []).append(s)
+        label_family = item_family(path[-1]) if path else None
+        # Items of another family inside the best passage (二、… holding 一是/二是/三是, as merged passages
+        # do): the passage is the section whose items we list, not an item itself.
+        inner = any(
+            (f := item_family(s.text)) and f != label_family for s in by_hit.get(best.hit, [])
+        )
+        # The section whose items we list: the parent when the best passage is itself an item.
+        parent = path[:-1] if label_family and not inner else path
         items: list[_Item] = []
         for i, h in enumerate(hits):
             c = h.chunk
@@ -314,7 +323,9 @@ class ExtractiveAnswerer:
             if not parent and p and i != best.hit:
                 continue  # at document level only the best passage's own items form the list
             current: _Item | None = None
-            ancestors = {_strip_end(x) for x in p[:-1]}
+            # Headings of the listed section and above, carried into a passage, are no items; an item's own
+            # label (the passage is that item) is.
+            ancestors = {_strip_end(x) for x in (parent if inner else p[:-1])}
             for s in sorted(by_hit.get(i, []), key=lambda s: s.pos):
                 fam = item_family(s.text)
                 if fam and _strip_end(s.text) not in ancestors:  # a heading carried into the passage is no item
@@ -326,8 +337,8 @@ class ExtractiveAnswerer:
             return []
         # One family: the best passage's own (its section label's, else its first item's), else the most
         # frequent one.
-        own = [item_family(path[-1])] if path and item_family(path[-1]) else []
-        own += [it.family for it in items if it.hit == best.hit]
+        own = [it.family for it in items if it.hit == best.hit]
+        own += [label_family] if label_family and not inner else []
         families = [it.family for it in items]
         family = own[0] if own else max(set(families), key=families.count)
         # Items the question is not about (a sibling retrieved for another reason) stay out of the list.

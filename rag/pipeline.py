@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .chat import ChatEngine
 from .embed import BaseEmbedder, make_embedder
 from .ingest import IngestReport, Progress, ingest
 from .lexical import LexicalIndex
@@ -49,6 +50,23 @@ class Pipeline:
             bm25_weight=st.bm25_weight, max_per_doc=st.max_per_doc, max_question_chars=st.max_question_chars
         )
         return HybridRetriever(self.store, self.embedder, self.lexical, cfg)
+
+    @cached_property
+    def chat(self) -> ChatEngine:
+        """rewrite → retrieve → answer: extractive by default, the LLM when ``RAG_LLM`` is set."""
+        from .answer import ExtractiveAnswerer
+        from .llm import GenerativeAnswerer, make_chat_model
+
+        model = make_chat_model(self.settings)
+        generative = GenerativeAnswerer(model) if model is not None else None
+        return ChatEngine(self.retriever, ExtractiveAnswerer(self.embedder), generative, k=self.settings.top_k)
+
+    def ensure_ingested(self, progress: Progress | None = None) -> IngestReport | None:
+        """Ingest the corpus dir when the store is empty or the corpus changed (incremental: cheap when
+        nothing did). None when there is no corpus dir."""
+        if not self.settings.corpus_dir.is_dir():
+            return None
+        return self.ingest([self.settings.corpus_dir], progress)
 
     def ingest(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
         return ingest(

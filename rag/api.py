@@ -1,0 +1,145 @@
+"""The JSON API, on the same server as the chat: ``POST /api/ask``, ``GET /api/health``,
+``GET /api/documents`` and ``GET /api/documents/{doc_id}``. Errors are JSON ``{"detail": message}`` with a
+4xx/5xx status; no stack trace or file-system path ever leaves the server. Documents are served by id only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+
+from .errors import ConfigError, QueryError, RagError, StoreError
+from .pipeline import Pipeline
+from .retrieve import Filters
+
+log = logging.getLogger(__name__)
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=4000)
+
+
+class AskRequest(BaseModel):
+    question: str
+    history: list[Turn] = Field(default_factory=list, max_length=20)
+    filters: dict[str, Any] = Field(default_factory=dict)
+
+
+class RateLimiter:
+    """Token bucket per client address: ``per_minute`` requests, refilled continuously."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.rate = per_minute / 60.0
+        self.capacity = float(per_minute)
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, client: str) -> bool:
+        if self.capacity <= 0:
+            return True
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(client, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - last) * self.rate)
+            if tokens < 1.0:
+                self._buckets[client] = (tokens, now)
+                return False
+            self._buckets[client] = (tokens - 1.0, now)
+            if len(self._buckets) > 10_000:  # forget idle clients; the map must not grow without bound
+                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 120}
+            return True
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
+    app = FastAPI(title="policy-qa", docs_url=None, redoc_url=None, openapi_url=None)
+    limit = rate_per_minute if rate_per_minute is not None else int(os.environ.get("RAG_RATE_LIMIT_PER_MIN", "30"))
+    limiter = RateLimiter(limit)
+    app.state.limiter = limiter
+    max_chars = pipe.settings.max_question_chars
+
+    @app.exception_handler(RagError)
+    async def rag_error(_: Request, e: RagError) -> JSONResponse:
+        status = 503 if isinstance(e, (StoreError, ConfigError)) else 400
+        return JSONResponse({"detail": str(e)}, status_code=status)
+
+    @app.exception_handler(Exception)
+    async def internal(_: Request, e: Exception) -> JSONResponse:
+        log.exception("internal error")  # the trace stays in the server log
+        return JSONResponse({"detail": "internal error"}, status_code=500)
+
+    @app.post("/api/ask")
+    async def ask(request: Request) -> JSONResponse:
+        if not limiter.allow(_client(request)):
+            return JSONResponse({"detail": "too many requests: try again in a minute"}, status_code=429)
+        # The body is JSON whatever the Content-Type says (`curl -d '{…}'` sends form-encoded).
+        raw = await request.body()
+        try:
+            body = AskRequest.model_validate(json.loads(raw or b"null"))
+        except json.JSONDecodeError:
+            return JSONResponse({"detail": "the request body must be JSON"}, status_code=400)
+        except ValidationError as e:
+            fields = ", ".join(".".join(str(p) for p in err["loc"]) or "body" for err in e.errors())
+            return JSONResponse({"detail": f"invalid request: {fields}"}, status_code=422)
+        question = body.question.strip()
+        if not question:
+            return JSONResponse({"detail": "the question is empty"}, status_code=400)
+        if len(question) > max_chars:
+            return JSONResponse(
+                {"detail": f"the question is too long: {len(question)} characters > {max_chars}"}, status_code=413
+            )
+        filters = Filters.from_dict(body.filters)
+        history = [t.model_dump() for t in body.history]
+        import anyio
+
+        ans = await anyio.to_thread.run_sync(lambda: pipe.chat.ask(question, history, filters))
+        return JSONResponse(
+            {
+                "answer": ans.text,
+                "refused": ans.refused,
+                "question": ans.question,
+                "citations": [c.to_api() for c in ans.citations],
+                "warnings": ans.warnings,
+            }
+        )
+
+    @app.get("/api/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "documents": len(pipe.store.manifest()), "chunks": pipe.store.count()}
+
+    @app.get("/api/documents")
+    async def documents() -> list[dict[str, Any]]:
+        return [document_summary(rec) for rec in sorted(pipe.store.manifest().values(), key=lambda r: r.source)]
+
+    @app.get("/api/documents/{doc_id}")
+    async def document(doc_id: str) -> JSONResponse:
+        rec = pipe.store.manifest().get(doc_id)
+        text = pipe.store.doc_text(doc_id) if rec else None
+        if rec is None or text is None:
+            return JSONResponse({"detail": "no such document"}, status_code=404)
+        return JSONResponse({**document_summary(rec), "text": text})
+
+    return app
+
+
+def document_summary(rec: Any) -> dict[str, Any]:
+    m = rec.meta
+    return {
+        "doc_id": rec.doc_id, "title": m.title or m.lead or rec.source, "doc_number": m.doc_number,
+        "issuer": m.issuer, "date": m.date, "doc_type": m.doc_type, "source": rec.source, "n_chunks": rec.n_chunks,
+    }
+
+
+__all__ = ["QueryError", "create_app", "document_summary"]

@@ -1,0 +1,273 @@
+"""The Gradio chat, mounted with the JSON API on one FastAPI server.
+
+Everything from a document or a user is rendered as text: the chatbot does not render Markdown or HTML,
+and every piece put into the sources panel goes through ``html.escape``. Errors reach the user as
+``gr.Error`` with a plain message, never a stack trace. The admin tab acts only when ``RAG_ADMIN_TOKEN`` is
+set and entered; the public chat can never change the store.
+"""
+
+from __future__ import annotations
+
+import hmac
+import html
+import logging
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from .errors import QueryError, RagError
+from .pipeline import Pipeline
+from .records import Answer, Citation
+from .retrieve import Filters
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = ["研发投入有哪些支持？", "鄂建提复字〔2025〕334号答复的是哪个提案？", "科技型企业融资有什么渠道？"]
+DOC_TYPES = {
+    "": "全部", "reply_letter": "答复函", "notice": "通知/公告", "measures": "办法/措施", "opinion": "意见",
+    "reply": "批复/复函", "decision": "决定", "plan": "方案/规划", "other": "其他",
+}
+CSS = """
+.source {border:1px solid #ddd;border-radius:6px;padding:8px 10px;margin:6px 0;font-size:14px}
+.source .meta {color:#555;font-size:12px;margin:2px 0 6px}
+.source .passage {white-space:pre-wrap;line-height:1.6}
+.source mark {background:#fff3a3}
+.doc-view {white-space:pre-wrap;line-height:1.7;max-height:520px;overflow:auto;font-size:14px}
+"""
+
+
+def _e(x: object) -> str:
+    return html.escape("" if x is None else str(x))
+
+
+def highlight(passage: str, used: list[str]) -> str:
+    """The passage, escaped, with the sentences the answer used wrapped in <mark>."""
+    spans: list[tuple[int, int]] = []
+    for s in used:
+        s = s.strip()
+        i = passage.find(s) if s else -1
+        if i >= 0:
+            spans.append((i, i + len(s)))
+    out, pos = [], 0
+    for a, b in sorted(spans):
+        if a < pos:
+            continue
+        out += [_e(passage[pos:a]), "<mark>", _e(passage[a:b]), "</mark>"]
+        pos = b
+    out.append(_e(passage[pos:]))
+    return "".join(out)
+
+
+def sources_html(citations: list[Citation]) -> str:
+    if not citations:
+        return "<p>（无引用）</p>"
+    cards = []
+    for c in citations:
+        meta = " · ".join(
+            _e(x) for x in (c.doc_number, c.section or None, c.date, c.source) if x
+        )
+        cards.append(
+            f'<div class="source"><b>[{c.n}] {_e(c.title or c.source)}</b>'
+            f'<div class="meta">{meta}</div><div class="passage">{highlight(c.text, c.used)}</div></div>'
+        )
+    return "".join(cards)
+
+
+def _safe_name(name: str) -> str:
+    """An uploaded file's name without directories or traversal; Chinese and spaces are kept."""
+    base = Path(name.replace("\\", "/")).name
+    base = re.sub(r"[\x00-\x1f/]", "", base).strip().lstrip(".")
+    if not base:
+        raise gr.Error("文件名无效")
+    return base[:120]
+
+
+def build_ui(pipe: Pipeline) -> gr.Blocks:
+    settings = pipe.settings
+    max_chars = settings.max_question_chars
+
+    def _filters(doc_type: str, issuer: str, y_from: float | None, y_to: float | None) -> Filters:
+        try:
+            return Filters.from_dict(
+                {"doc_type": doc_type or None, "issuer": issuer or None,
+                 "year_from": int(y_from) if y_from else None, "year_to": int(y_to) if y_to else None}
+            )
+        except QueryError as e:
+            raise gr.Error(str(e)) from None
+
+    def respond(
+        question: str, history: list[dict[str, Any]], doc_type: str, issuer: str, y_from: float | None,
+        y_to: float | None,
+    ) -> Iterator[tuple[Any, ...]]:
+        question = (question or "").strip()
+        if not question:
+            raise gr.Error("请输入问题")
+        if len(question) > max_chars:
+            raise gr.Error(f"问题太长：{len(question)} 字，上限 {max_chars} 字")
+        turns = [{"role": m["role"], "content": _plain(m["content"])} for m in history or []]
+        shown = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": "…"}]
+        yield shown, "", gr.update(), ""
+        try:
+            final: Answer | None = None
+            for text, ans in pipe.chat.stream(question, turns, _filters(doc_type, issuer, y_from, y_to)):
+                shown[-1] = {"role": "assistant", "content": text}
+                final = ans or final
+                if ans is None:
+                    yield shown, "", gr.update(), ""
+        except RagError as e:
+            raise gr.Error(str(e)) from None
+        except gr.Error:
+            raise
+        except Exception:
+            log.exception("chat failed")
+            raise gr.Error("内部错误，请稍后再试") from None
+        assert final is not None
+        choices = [(f"[{c.n}] {c.title or c.source}", c.doc_id) for c in final.citations]
+        value = choices[0][1] if choices else None
+        yield shown, sources_html(final.citations), gr.update(choices=choices, value=value), ""
+
+    def open_doc(doc_id: str | None) -> str:
+        if not doc_id:
+            return "<p>请先选择一个引用的文件</p>"
+        rec = pipe.store.manifest().get(doc_id)
+        text = pipe.store.doc_text(doc_id) if rec else None
+        if rec is None or text is None:
+            raise gr.Error("该文件已不在库中")
+        head = " · ".join(_e(x) for x in (rec.meta.doc_number, rec.meta.issuer, rec.meta.date, rec.source) if x)
+        return f"<h3>{_e(rec.meta.title or rec.meta.lead or rec.source)}</h3><p>{head}</p><div class='doc-view'>{_e(text)}</div>"
+
+    # admin ------------------------------------------------------------------------------------------
+    def _check(token: str) -> None:
+        want = settings.admin_token
+        if not want or not hmac.compare_digest((token or "").encode(), want.encode()):
+            raise gr.Error("管理口令不正确（或未启用管理功能：设置 RAG_ADMIN_TOKEN）")
+
+    def _doc_choices() -> list[tuple[str, str]]:
+        recs = sorted(pipe.store.manifest().values(), key=lambda r: r.source)
+        return [(f"{r.source} — {r.meta.title or r.meta.lead or ''}"[:80], r.doc_id) for r in recs]
+
+    def admin_list(token: str) -> Any:
+        _check(token)
+        return gr.update(choices=_doc_choices(), value=None)
+
+    def admin_upload(token: str, files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, Any]:  # noqa: B008 (Gradio injects it)
+        _check(token)
+        corpus = settings.corpus_dir
+        corpus.mkdir(parents=True, exist_ok=True)
+        for f in files or []:
+            src = Path(f if isinstance(f, str) else f.name)
+            shutil.copyfile(src, corpus / _safe_name(getattr(f, "orig_name", None) or src.name))
+        return _reingest(progress)
+
+    def admin_reingest(token: str, progress: gr.Progress = gr.Progress()) -> tuple[str, Any]:  # noqa: B008 (Gradio injects it)
+        _check(token)
+        return _reingest(progress)
+
+    def _reingest(progress: gr.Progress) -> tuple[str, Any]:
+        try:
+            rep = pipe.ingest([settings.corpus_dir], lambda d, t, n: progress((d, t), desc=n))
+        except RagError as e:
+            raise gr.Error(str(e)) from None
+        lines = [f"新增 {rep.docs_added}，更新 {rep.docs_replaced}，删除 {rep.docs_removed}，未变 {rep.skipped_unchanged}"]
+        lines += [f"✗ {e['file']}: {e['error']}" for e in rep.errors]
+        return "\n".join(lines), gr.update(choices=_doc_choices())
+
+    def admin_delete(token: str, doc_id: str | None) -> tuple[str, Any]:
+        _check(token)
+        rec = pipe.store.manifest().get(doc_id or "")
+        if rec is None:
+            raise gr.Error("请选择要删除的文件")
+        path = Path(rec.key)
+        if settings.corpus_dir.resolve() in path.parents and path.is_file():
+            path.unlink()  # otherwise the next ingest would bring it back
+        n = pipe.store.delete_doc(rec.doc_id)
+        pipe.lexical.rebuild()
+        return f"已删除 {rec.source}（{n} 个段落）", gr.update(choices=_doc_choices(), value=None)
+
+    manifest = pipe.store.manifest().values()
+    issuers = sorted({r.meta.issuer for r in manifest if r.meta.issuer})
+    types = sorted({r.meta.doc_type for r in manifest})
+    examples = EXAMPLES + [
+        f"{r.meta.title}的主要内容是什么？" for r in sorted(manifest, key=lambda r: r.source)[:3]
+        if r.meta.title and r.meta.title not in " ".join(EXAMPLES)
+    ][:2]
+
+    with gr.Blocks(title="政策问答 policy-qa") as demo:
+        gr.Markdown("## 政策文件问答\n回答只摘自已收录的文件，每句都注明出处。")
+        with gr.Tab("问答"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(
+                        label="对话", height=480, render_markdown=False, sanitize_html=True, line_breaks=True,
+                        elem_id="chat",
+                    )
+                    box = gr.Textbox(label="问题", placeholder=f"输入问题（不超过 {max_chars} 字）", max_length=max_chars,
+                                     elem_id="question")
+                    with gr.Row():
+                        send = gr.Button("提问", variant="primary", elem_id="send")
+                        clear = gr.Button("清空", elem_id="clear")
+                    gr.Examples(examples=[[q] for q in examples], inputs=[box], label="示例问题")
+                    with gr.Accordion("筛选", open=False):
+                        doc_type = gr.Dropdown(
+                            choices=[(DOC_TYPES.get(t, t), t) for t in ["", *types]], value="", label="文件类型"
+                        )
+                        issuer = gr.Dropdown(choices=[("全部", ""), *[(i, i) for i in issuers]], value="", label="发文机关")
+                        with gr.Row():
+                            y_from = gr.Number(label="起始年份", precision=0)
+                            y_to = gr.Number(label="截止年份", precision=0)
+                with gr.Column(scale=2):
+                    gr.Markdown("### 引用来源")
+                    sources = gr.HTML("<p>提问后在这里显示引用的原文段落。</p>", elem_id="sources")
+                    doc_pick = gr.Dropdown(label="引用的文件", choices=[], elem_id="doc-pick")
+                    view = gr.Button("查看全文", elem_id="view-doc")
+            doc_view = gr.HTML(elem_id="doc-view")
+            ins = [box, chat, doc_type, issuer, y_from, y_to]
+            outs = [chat, sources, doc_pick, box]
+            send.click(respond, ins, outs, api_visibility="private")
+            box.submit(respond, ins, outs, api_visibility="private")
+            clear.click(lambda: ([], "", gr.update(choices=[], value=None), ""), None, [chat, sources, doc_pick, doc_view],
+                        api_visibility="private")
+            view.click(open_doc, [doc_pick], [doc_view], api_visibility="private")
+        with gr.Tab("管理"):
+            gr.Markdown("上传、重新导入或删除文件。需要管理口令（`RAG_ADMIN_TOKEN`）。")
+            token = gr.Textbox(label="管理口令", type="password")
+            files = gr.File(label="上传文件", file_count="multiple",
+                            file_types=[".txt", ".md", ".docx", ".pdf", ".html", ".htm"])
+            with gr.Row():
+                up = gr.Button("上传并导入")
+                re_in = gr.Button("重新导入语料")
+                ls = gr.Button("列出文件")
+            docs = gr.Dropdown(label="文件", choices=[])
+            rm = gr.Button("删除所选文件", variant="stop")
+            status = gr.Textbox(label="结果", interactive=False)
+            up.click(admin_upload, [token, files], [status, docs], api_visibility="private")
+            re_in.click(admin_reingest, [token], [status, docs], api_visibility="private")
+            ls.click(admin_list, [token], [docs], api_visibility="private")
+            rm.click(admin_delete, [token, docs], [status, docs], api_visibility="private")
+    # Generative answers take seconds each: queue them (bounded) rather than fail under load.
+    demo.queue(default_concurrency_limit=2 if settings.llm != "none" else 8, max_size=64, api_open=False)
+    return demo
+
+
+def _plain(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(p.get("text", "")) if isinstance(p, dict) else str(p) for p in content)
+    return str(content or "")
+
+
+def serve(pipe: Pipeline) -> None:
+    import uvicorn
+
+    from .api import create_app
+
+    app = create_app(pipe)
+    app = gr.mount_gradio_app(app, build_ui(pipe), path="/", css=CSS, footer_links=[])
+    s = pipe.settings
+    print(f"policy-qa listening on http://{s.host}:{s.port}", flush=True)
+    uvicorn.run(app, host=s.host, port=s.port, log_level="warning")
