@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup run ingest test lint bench eval llm clean
+.PHONY: setup run ingest test lint browser bench eval llm clean
 
 setup: $(STAMP)
 
@@ -34,7 +34,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check rag tests bench ingest.py app.py
 	$(BIN)/mypy
 
-test: $(STAMP) lint
+# The browser tests drive Debian's chromium (never a downloaded browser); CJK fonts so pages render
+# Chinese. Installed when missing and possible (root, as in CI); otherwise those tests skip with a reason.
+browser:
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
+	    (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) || \
+	    echo "chromium/fonts not installed: browser tests will skip"
+
+test: $(STAMP) lint browser
 	$(BIN)/python -m pytest -q -ra
 
 eval: $(STAMP)

@@ -108,13 +108,15 @@ def build_ui(pipe: Pipeline) -> gr.Blocks:
             raise gr.Error("请输入问题")
         if len(question) > max_chars:
             raise gr.Error(f"问题太长：{len(question)} 字，上限 {max_chars} 字")
-        turns = [{"role": m["role"], "content": _plain(m["content"])} for m in history or []]
-        shown = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": "…"}]
+        turns = [{"role": m["role"], "content": html.unescape(_plain(m["content"]))} for m in history or []]
+        # The chatbot renders (sanitised) HTML even with Markdown off: escape, so <b> or <img …> in a
+        # question or a document shows as the characters typed, not as markup.
+        shown = [*history, {"role": "user", "content": _e(question)}, {"role": "assistant", "content": "…"}]
         yield shown, "", gr.update(), ""
         try:
             final: Answer | None = None
             for text, ans in pipe.chat.stream(question, turns, _filters(doc_type, issuer, y_from, y_to)):
-                shown[-1] = {"role": "assistant", "content": text}
+                shown[-1] = {"role": "assistant", "content": _e(text)}
                 final = ans or final
                 if ans is None:
                     yield shown, "", gr.update(), ""

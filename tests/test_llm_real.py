@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -32,9 +33,7 @@ GGUF = Settings().llm_gguf
 
 
 def _have_llm() -> str | None:
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("llama_cpp") is None:
         return "llama-cpp-python is not installed: run `make llm`"
     if not GGUF.is_file():
         return f"{GGUF.name} is not assembled: run `make llm`"

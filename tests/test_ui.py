@@ -1,0 +1,94 @@
+"""The chat in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright; no browser
+download): ask, see the cited answer, open a source document, and check that a <script> payload inside a
+document is shown as text and never runs."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import ROOT, SEED
+from .test_api import start_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+XSS_DOC = (
+    "关于跨站脚本防护演练补贴的通知\n"
+    "一、对参加跨站脚本防护演练的企业，每家给予5万元演练补贴。<script>window.__xss=1</script>\n"
+    '二、演练材料中的<img src=x onerror="window.__xss=2">图片须经审核。\n'
+)
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (make test installs it with apt-get when it can)")
+    tmp = tmp_path_factory.mktemp("ui")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    (corpus / "xss.txt").write_text(XSS_DOC, encoding="utf-8")
+    proc, u = start_app(tmp, corpus)
+    try:
+        yield u
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page(url: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pg.set_default_timeout(60_000)
+        pg.goto(url)
+        yield pg
+        browser.close()
+
+
+def _ask(page: Any, question: str, expect_in_sources: str) -> None:
+    box = page.locator("#question textarea")
+    box.fill(question)
+    page.locator("#send").click()
+    page.locator("#sources").get_by_text(expect_in_sources, exact=False).first.wait_for()
+
+
+def test_answer_with_citation_and_source_document(page: Any) -> None:
+    _ask(page, "研发投入有哪些支持？", "鄂建提复字〔2025〕334号")
+    chat = page.locator("#chat").inner_text()
+    assert "一是" in chat and "[1]" in chat and "500万元" in chat
+    sources = page.locator("#sources").inner_text()
+    assert "二、强化研发投入攻坚行动" in sources and "2025-09-03" in sources
+    assert page.locator("#sources mark").count() >= 1, "used sentences are highlighted"
+    page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
+
+    page.locator("#view-doc").click()
+    page.locator("#doc-view").get_by_text("白夜明委员", exact=False).first.wait_for()
+    assert "最高500万元科研经费支持" in page.locator("#doc-view").inner_text()
+
+
+def test_script_in_a_document_is_text(page: Any) -> None:
+    _ask(page, "跨站脚本防护演练补贴多少钱？", "演练补贴")
+    sources = page.locator("#sources").inner_text()
+    assert "<script>window.__xss=1</script>" in sources, "the payload is shown as text"
+    page.locator("#view-doc").click()
+    page.locator("#doc-view").get_by_text("onerror", exact=False).first.wait_for()
+    assert page.evaluate("typeof window.__xss") == "undefined", "a payload ran"
+
+
+def test_script_in_a_question_is_text(page: Any) -> None:
+    page.locator("#question textarea").fill("<img src=x onerror=\"window.__xss=3\">研发投入有哪些支持？")
+    page.locator("#send").click()
+    page.locator("#chat").get_by_text("onerror", exact=False).first.wait_for()
+    assert '<img src=x onerror="window.__xss=3">' in page.locator("#chat").inner_text()
+    assert page.evaluate("typeof window.__xss") == "undefined"
