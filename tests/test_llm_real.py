@@ -106,26 +106,30 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def openai_server() -> Iterator[str]:
+def openai_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(GGUF), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--n_threads", "2", "--model_alias", "qwen"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ},
-    )
+    log_path = tmp_path_factory.mktemp("llm-server") / "server.log"
+    # The server logs a lot: to a file, never to an unread pipe (a full pipe blocks it).
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(GGUF), "--host", "127.0.0.1",
+             "--port", str(port), "--n_ctx", "4096", "--n_threads", "2", "--model_alias", "qwen"],
+            stdout=log, stderr=log, env={**os.environ},
+        )
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+                raise RuntimeError(f"llama_cpp.server exited: {log_path.read_text(errors='replace')[-2000:]}")
             try:
                 if httpx.get(f"{url}/models", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
-                time.sleep(1)
+                pass
+            time.sleep(1)
         else:
-            raise RuntimeError("llama_cpp.server did not come up in 180 s")
+            raise RuntimeError(f"llama_cpp.server did not come up in 240 s: {log_path.read_text(errors='replace')[-2000:]}")
         yield url
     finally:
         proc.terminate()

@@ -22,6 +22,7 @@ XSS_DOC = (
     "一、对参加跨站脚本防护演练的企业，每家给予5万元演练补贴。<script>window.__xss=1</script>\n"
     '二、演练材料中的<img src=x onerror="window.__xss=2">图片须经审核。\n'
 )
+TOKEN = "s3cret-admin-token"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -35,7 +36,7 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     corpus.mkdir()
     shutil.copy(SEED, corpus / SEED.name)
     (corpus / "xss.txt").write_text(XSS_DOC, encoding="utf-8")
-    proc, u = start_app(tmp, corpus)
+    proc, u = start_app(tmp, corpus, RAG_ADMIN_TOKEN=TOKEN)
     try:
         yield u
     finally:
@@ -92,3 +93,25 @@ def test_script_in_a_question_is_text(page: Any) -> None:
     page.locator("#chat").get_by_text("onerror", exact=False).first.wait_for()
     assert '<img src=x onerror="window.__xss=3">' in page.locator("#chat").inner_text()
     assert page.evaluate("typeof window.__xss") == "undefined"
+
+
+def test_admin_tab_needs_the_token_then_uploads_and_ingests(page: Any, tmp_path: Path) -> None:
+    page.get_by_role("tab", name="管理").click()
+    page.get_by_role("button", name="列出文件").click()
+    page.get_by_text("管理口令不正确", exact=False).first.wait_for()
+
+    new = tmp_path / "夜间经济 补贴.txt"
+    new.write_text("关于夜间经济发展补贴的通知\n一、对夜间经营的商户，每户给予2万元夜间经营补贴。\n", encoding="utf-8")
+    page.get_by_label("管理口令").fill("wrong-token")
+    page.locator("input[type=file]").set_input_files(str(new))
+    page.get_by_role("button", name="上传并导入").click()
+    page.get_by_text("管理口令不正确", exact=False).first.wait_for()
+
+    page.get_by_label("管理口令").fill(TOKEN)
+    page.get_by_role("button", name="上传并导入").click()
+    status = page.get_by_label("结果")  # a textarea: its value, not its text
+    page.wait_for_function("el => el.value.includes('新增 1')", arg=status.element_handle(), timeout=90_000)
+
+    page.get_by_role("tab", name="问答").click()
+    _ask(page, "夜间经营的商户能拿多少补贴？", "夜间经济")
+    assert "2万元" in page.locator("#chat").inner_text()
