@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from typing import Any, Literal
@@ -65,8 +64,7 @@ def _client(request: Request) -> str:
 
 def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
     app = FastAPI(title="policy-qa", docs_url=None, redoc_url=None, openapi_url=None)
-    limit = rate_per_minute if rate_per_minute is not None else int(os.environ.get("RAG_RATE_LIMIT_PER_MIN", "30"))
-    limiter = RateLimiter(limit)
+    limiter = RateLimiter(rate_per_minute if rate_per_minute is not None else pipe.settings.rate_limit_per_min)
     app.state.limiter = limiter
     max_chars = pipe.settings.max_question_chars
 

@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     port: int = Field(default=7860, gt=0, lt=65536)
     admin_token: str = ""
     max_question_chars: int = Field(default=500, gt=0)
+    rate_limit_per_min: int = Field(default=30, ge=0, description="questions per minute per client; 0 = off")
 
     @field_validator("chroma_url")
     @classmethod
