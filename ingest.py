@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         report = pipe.ingest(paths, progress=progress)
         if bar is not None:
             bar.close()
-    except RagError as e:
+    except RagError as e:  # the ingest as a whole could not run: a bad setting, a held lock, no store
         print(f"error: {e}", file=sys.stderr)
         return 2
 

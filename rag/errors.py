@@ -31,3 +31,8 @@ class IngestLockedError(RagError):
 
 class QueryError(RagError):
     """A question or filter is invalid (too long, empty, bad filter value)."""
+
+
+def exit_code(e: RagError) -> int:
+    """The CLIs' exit code for an error: 2 for usage/configuration, 1 for everything else."""
+    return 2 if isinstance(e, ConfigError) else 1

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError, RagError
+from .errors import ConfigError, RagError, exit_code
 
 _WS = re.compile(r"\s+")
 
@@ -209,12 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         res = run(args.qa, args.corpus, args.k, args.baseline, log=lambda s: print(s, file=sys.stderr))
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
     except RagError as e:
         print(f"error: {e}", file=sys.stderr)
-        return 1
+        return exit_code(e)
     if args.json:
         print(json.dumps(res, ensure_ascii=False))
         return 0

@@ -86,6 +86,16 @@ def ingest_lock(data_dir: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock; so does the death of the process
 
 
+def load(path: Path, settings: Settings) -> SourceDoc:
+    """Load one file with the limits the settings give (size, pages, zip expansion)."""
+    return load_file(
+        path,
+        max_file_mb=settings.max_file_mb,
+        max_pages=settings.max_pages,
+        max_uncompressed_mb=settings.max_uncompressed_mb,
+    )
+
+
 def prepare(doc: SourceDoc, settings: Settings) -> Prepared:
     """Clean, read metadata and chunk one loaded document (pure: no model, no store)."""
     text = clean_text(doc.text)
@@ -161,12 +171,7 @@ def ingest(
         group: list[Prepared] = []
         for i, path in enumerate(files):
             try:
-                doc = load_file(
-                    path,
-                    max_file_mb=settings.max_file_mb,
-                    max_pages=settings.max_pages,
-                    max_uncompressed_mb=settings.max_uncompressed_mb,
-                )
+                doc = load(path, settings)
                 seen.add(doc.doc_id)
                 rec = manifest.get(doc.doc_id)
                 if rec is not None and rec.file_hash == doc.file_hash:

@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, RagError
-from .ingest import prepare
-from .load import load_file
+from .errors import RagError, exit_code
+from .ingest import load, prepare
 from .settings import ensure_tiktoken_offline, load_settings
 
 
@@ -23,19 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         ensure_tiktoken_offline()
-        doc = load_file(
-            args.file,
-            max_file_mb=settings.max_file_mb,
-            max_pages=settings.max_pages,
-            max_uncompressed_mb=settings.max_uncompressed_mb,
-        )
+        doc = load(args.file, settings)
         prep = prepare(doc, settings)
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
     except RagError as e:
         print(f"error: {e}", file=sys.stderr)
-        return 1
+        return exit_code(e)
     meta = prep.chunks[0].meta.to_dict()
     chunks: list[dict[str, Any]] = [
         {"id": c.id, "section": c.section, "text": c.text, "tokens": c.tokens} for c in prep.chunks
