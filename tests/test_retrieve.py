@@ -200,3 +200,32 @@ def test_eval_rejects_bad_qa_files(tmp_path: Path) -> None:
     bad.write_text("not json\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"bad\.jsonl line 1"):
         load_qa(bad)
+
+
+def test_fusion_modes() -> None:
+    """Score fusion: the keyword score scaled to its best hit plus a small weight × the cosine above the
+    floor; RRF: weights over (k + rank)."""
+    from rag.records import Chunk, DocMeta
+    from rag.retrieve import HybridRetriever, RetrievalConfig
+
+    def chunk(i: str) -> Chunk:
+        return Chunk(i, "d", "d.txt", f"段落{i}。", "", 0, 1, 3, 0, DocMeta())
+
+    class Store:
+        def get_chunks(self, ids: list[str]) -> list[Chunk]:
+            return [chunk(i) for i in ids]
+
+    dense = [(chunk("a"), 0.95), (chunk("b"), 0.80)]
+    keyword = [("b", 10.0), ("c", 5.0)]
+    r = HybridRetriever(Store(), None, None, RetrievalConfig(dense_weight=0.15, dense_floor=0.75))  # type: ignore[arg-type]
+    hits = r._fuse(dense, keyword)
+    assert hits["b"].score == pytest.approx(1.0 + 0.15 * 0.2)
+    assert hits["a"].score == pytest.approx(0.15 * 0.8)
+    assert hits["c"].score == pytest.approx(0.5)
+    assert hits["b"].dense_rank == 2 and hits["b"].bm25_rank == 1
+
+    r = HybridRetriever(Store(), None, None, RetrievalConfig(fusion="rrf", rrf_k=60, dense_weight=1.0))  # type: ignore[arg-type]
+    hits = r._fuse(dense, keyword)
+    assert hits["b"].score == pytest.approx(1 / 62 + 1 / 61)
+    assert hits["a"].score == pytest.approx(1 / 61)
+    assert hits["c"].score == pytest.approx(1 / 62)
