@@ -156,6 +156,7 @@ class ExtractiveAnswerer:
         keyword_weight: float = 0.4,
         passage_weight: float = 0.1,
         rank_bonus: float = 0.05,
+        retrieval_weight: float = 0.3,
     ) -> None:
         if max_sentences <= 0 or max_citations <= 0 or max_passages <= 0:
             raise ValueError("max_sentences, max_citations and max_passages must be > 0")
@@ -169,6 +170,7 @@ class ExtractiveAnswerer:
         self.keyword_weight = keyword_weight
         self.passage_weight = passage_weight
         self.rank_bonus = rank_bonus
+        self.retrieval_weight = retrieval_weight
 
     # the whole thing --------------------------------------------------------------------------------
     def answer(self, question: str, hits: list[Hit]) -> Answer:
@@ -217,6 +219,10 @@ class ExtractiveAnswerer:
         passage_share = [_share(qtok, set(tokenize(f"{h.chunk.meta.title or ''} {h.chunk.section} {h.chunk.text}")))
                          for h in hits]
         n = len(hits)
+        # The retriever's fused score (relative to the top passage) knows more than a sentence does about
+        # which passage answers: keyword evidence over the whole document, the exact-identifier match.
+        top = max(hits[0].score, 1e-9)
+        retrieval = [max(0.0, h.score) / top for h in hits]
         # Query words that name the document (鄂尔多斯 in its title) hold for all of its sentences alike; the
         # sentence that answers is the one matching the rest (融资).
         q_eff = [(qtok - set(tokenize(h.chunk.meta.heading or ""))) or qtok for h in hits]
@@ -228,6 +234,7 @@ class ExtractiveAnswerer:
                 + self.keyword_weight * kw
                 + self.passage_weight * passage_share[s.hit]
                 + self.rank_bonus * (n - s.hit) / n
+                + self.retrieval_weight * retrieval[s.hit]
             )
             s.score *= _form_factor(s.text)
             if stok and stok <= qtok:

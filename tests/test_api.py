@@ -113,6 +113,14 @@ def test_follow_up_and_filters(app_url: str) -> None:
         {"role": "user", "content": "鄂建提复字〔2025〕334号答复的是哪个提案？"},
         {"role": "assistant", "content": "…"}]}).json()
     assert "鄂建提复字〔2025〕334号" in d["question"] and not d["refused"]
+    d = ask(app_url, {"question": "那融资方面呢？", "history": [
+        {"role": "user", "content": "鄂尔多斯对科技企业研发投入有哪些支持？"},
+        {"role": "assistant", "content": "…"}]}).json()
+    assert "融资" in d["question"] and "鄂尔多斯" in d["question"]
+    assert "7.42亿元" in d["answer"] and d["citations"][0]["section"].startswith("三、")
+    d = ask(app_url, {"question": "今天天气怎么样", "history": [
+        {"role": "user", "content": "鄂尔多斯对科技企业研发投入有哪些支持？"}]}).json()
+    assert d["refused"], "an off-topic question mid-conversation is not glued to the old topic"
     d = ask(app_url, {"question": "研发投入有哪些支持？", "filters": {"doc_type": "notice"}}).json()
     assert d["refused"] and d["citations"] == []
 
