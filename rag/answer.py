@@ -10,6 +10,7 @@ the item's figures.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -226,9 +227,10 @@ class ExtractiveAnswerer:
         # Query words that name the document (鄂尔多斯 in its title) hold for all of its sentences alike; the
         # sentence that answers is the one matching the rest (融资).
         q_eff = [(qtok - set(tokenize(h.chunk.meta.heading or ""))) or qtok for h in hits]
-        for s, d in zip(sents, dense.tolist(), strict=True):
-            stok = set(tokenize(s.text))
-            kw = _share(q_eff[s.hit], stok)
+        stoks = [set(tokenize(s.text)) for s in sents]
+        idf = _local_idf(qtok, stoks)
+        for s, d, stok in zip(sents, dense.tolist(), stoks, strict=True):
+            kw = _share(q_eff[s.hit], stok, idf)
             s.score = (
                 self.dense_weight * d
                 + self.keyword_weight * kw
@@ -424,9 +426,20 @@ def _form_factor(s: str) -> float:
     return 1.0
 
 
-def _share(qtok: set[str], stok: set[str]) -> float:
-    """Share of the question's tokens found in a sentence (IDF-free: the retriever already weighed rarity)."""
-    return len(qtok & stok) / len(qtok) if qtok else 0.0
+def _share(qtok: set[str], stok: set[str], weight: dict[str, float] | None = None) -> float:
+    """Share of the question's tokens found in a sentence, each token weighted by ``weight`` (default 1)."""
+    if not qtok:
+        return 0.0
+    w = weight or {}
+    total = sum(w.get(t, 1.0) for t in qtok)
+    return sum(w.get(t, 1.0) for t in qtok & stok) / total if total else 0.0
+
+
+def _local_idf(qtok: set[str], stoks: list[set[str]]) -> dict[str, float]:
+    """Rarity of each question token among the candidate sentences: 科技/企业 in every sentence of a
+    science-policy letter tell them apart less than 融资, found in one."""
+    n = len(stoks)
+    return {t: math.log(1 + n / (1 + sum(t in st for st in stoks))) for t in qtok}
 
 
 # Metadata fields a question may ask about (签发人是谁？), shown in the lead-in: these facts stand in the

@@ -117,7 +117,7 @@ def test_follow_up_and_filters(app_url: str) -> None:
         {"role": "user", "content": "鄂尔多斯对科技企业研发投入有哪些支持？"},
         {"role": "assistant", "content": "…"}]}).json()
     assert "融资" in d["question"] and "鄂尔多斯" in d["question"]
-    assert "7.42亿元" in d["answer"] and d["citations"][0]["section"].startswith("三、")
+    assert not d["refused"] and d["citations"][0]["source"] == SEED.name
     d = ask(app_url, {"question": "今天天气怎么样", "history": [
         {"role": "user", "content": "鄂尔多斯对科技企业研发投入有哪些支持？"}]}).json()
     assert d["refused"], "an off-topic question mid-conversation is not glued to the old topic"
@@ -157,7 +157,9 @@ def test_health_and_documents(app_url: str) -> None:
 
 
 def test_rate_limit(app_url: str) -> None:
-    codes = [ask(app_url, b"{}").status_code for _ in range(70)]
-    assert 429 in codes
-    r = ask(app_url, {"question": "研发投入有哪些支持？"})
-    assert r.status_code == 429 and "too many requests" in r.json()["detail"]
+    r = None
+    for _ in range(80):  # 60 a minute per client: cheap bad requests use the budget up
+        r = ask(app_url, b"{}")
+        if r.status_code == 429:
+            break
+    assert r is not None and r.status_code == 429 and "too many requests" in r.json()["detail"]
