@@ -31,7 +31,7 @@ ingest: $(STAMP)
 	$(BIN)/python ingest.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check rag tests bench ingest.py app.py
+	$(BIN)/ruff check rag tests bench scripts ingest.py app.py
 	$(BIN)/mypy
 
 # The browser tests drive Debian's chromium (never a downloaded browser); CJK fonts so pages render
