@@ -172,6 +172,8 @@ def ingest(
         for i, path in enumerate(files):
             try:
                 doc = load(path, settings)
+                if doc.doc_id in seen:
+                    continue  # the same file named twice (a folder and a file in it): once is enough
                 seen.add(doc.doc_id)
                 rec = manifest.get(doc.doc_id)
                 if rec is not None and rec.file_hash == doc.file_hash:
@@ -208,18 +210,23 @@ def _write(
     if not group:
         return
     vectors = embedder.embed_texts([c.embed_text for g in group for c in g.chunks])
-    offset = 0
+    # Old versions of changed documents out first (manifest record, then passages) …
     for g in group:
-        n = len(g.chunks)
-        doc_id = g.doc.doc_id
-        if doc_id in manifest:
-            report.chunks_removed += store.delete_doc(doc_id)
+        if g.doc.doc_id in manifest:
+            report.chunks_removed += store.delete_doc(g.doc.doc_id)
             report.docs_replaced += 1
         else:
             report.docs_added += 1
-        store.add_chunks(g.chunks, vectors[offset : offset + n], g.doc.file_hash)
-        rec = DocRecord(doc_id, g.doc.key, g.doc.source, g.doc.file_hash, n, g.chunks[0].meta)
-        store.put_doc(rec, g.text)
-        manifest[doc_id] = rec
-        report.chunks_added += n
-        offset += n
+    # … then all new passages of the group in one write, then their manifest records in one write: a crash
+    # in between leaves passages without a record, which readers ignore and the next ingest repairs.
+    store.add_chunks(
+        [c for g in group for c in g.chunks], vectors, [g.doc.file_hash for g in group for _ in g.chunks]
+    )
+    records = [
+        (DocRecord(g.doc.doc_id, g.doc.key, g.doc.source, g.doc.file_hash, len(g.chunks), g.chunks[0].meta), g.text)
+        for g in group
+    ]
+    store.put_docs(records)
+    for rec, _ in records:
+        manifest[rec.doc_id] = rec
+        report.chunks_added += rec.n_chunks

@@ -126,16 +126,18 @@ class ChromaStore:
         return self._docs
 
     # writes -------------------------------------------------------------------------------------------
-    def add_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray, file_hash: str) -> None:
+    def add_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray, file_hash: str | Sequence[str]) -> None:
+        """Upsert passages with their vectors; ``file_hash`` is one for all or one per passage."""
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+        hashes = [file_hash] * len(chunks) if isinstance(file_hash, str) else list(file_hash)
         for i in range(0, len(chunks), _PAGE):
             part = chunks[i : i + _PAGE]
             self.chunks.upsert(
                 ids=[c.id for c in part],
                 embeddings=vectors[i : i + _PAGE],
                 documents=[c.text for c in part],
-                metadatas=[_flat(c, file_hash) for c in part],
+                metadatas=[_flat(c, h) for c, h in zip(part, hashes[i : i + _PAGE], strict=True)],
             )
 
     def delete_doc(self, doc_id: str) -> int:
@@ -152,15 +154,24 @@ class ChromaStore:
         self.docs.upsert(ids=[STAMP_ID], embeddings=[[1.0]], documents=[""], metadatas=[{"stamp": stamp}])
 
     def put_doc(self, rec: DocRecord, text: str) -> None:
-        meta: dict[str, Any] = {
-            "key": rec.key,
-            "source": rec.source,
-            "file_hash": rec.file_hash,
-            "n_chunks": rec.n_chunks,
-        }
-        meta.update(_flat_meta(rec.meta))
+        self.put_docs([(rec, text)])
+
+    def put_docs(self, docs: Sequence[tuple[DocRecord, str]]) -> None:
+        """Write manifest records (one call for many documents), then move the stamp."""
+        if not docs:
+            return
+        metas: list[dict[str, Any]] = []
+        for rec, _ in docs:
+            meta: dict[str, Any] = {
+                "key": rec.key, "source": rec.source, "file_hash": rec.file_hash, "n_chunks": rec.n_chunks,
+            }
+            meta.update(_flat_meta(rec.meta))
+            metas.append(meta)
         # The manifest needs no similarity search; a constant 1-d vector keeps Chroma from embedding.
-        self.docs.upsert(ids=[rec.doc_id], embeddings=[[1.0]], documents=[text], metadatas=[meta])
+        self.docs.upsert(
+            ids=[rec.doc_id for rec, _ in docs], embeddings=[[1.0]] * len(docs),
+            documents=[text for _, text in docs], metadatas=metas,
+        )
         self._bump()
 
     def delete_chunk_ids(self, ids: Sequence[str]) -> None:

@@ -187,3 +187,14 @@ def test_whole_shared_corpus_loads_and_chunks() -> None:
         assert prep.chunks, f.name
         n += 1
     assert n >= 490
+
+
+def test_same_file_named_twice_is_ingested_once(tmp_settings: Any, counting: CountingEmbedder) -> None:
+    corpus = tmp_settings.corpus_dir
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(GOOD_A, encoding="utf-8")
+    pipe = _pipe(tmp_settings, counting)
+    rep = pipe.ingest([corpus, corpus / "a.txt"])
+    assert rep.docs_added == 1 and not rep.errors
+    ids = _store_ids(pipe)
+    assert len(ids) == len(set(ids)) == rep.chunks_added
