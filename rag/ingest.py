@@ -26,7 +26,7 @@ from .embed import BaseEmbedder
 from .errors import IngestLockedError, LoadError
 from .load import iter_files, load_file
 from .metadata import extract_metadata
-from .records import Chunk, SourceDoc
+from .records import Chunk, SourceDoc, doc_id_for
 from .settings import Settings
 from .store import ChromaStore, DocRecord
 
@@ -170,17 +170,18 @@ def ingest(
         seen: set[str] = set()
         group: list[Prepared] = []
         for i, path in enumerate(files):
+            doc_id = doc_id_for(path.resolve().as_posix())
             try:
-                doc = load(path, settings)
-                if doc.doc_id in seen:
-                    continue  # the same file named twice (a folder and a file in it): once is enough
-                seen.add(doc.doc_id)
-                rec = manifest.get(doc.doc_id)
-                if rec is not None and rec.file_hash == doc.file_hash:
-                    report.skipped_unchanged += 1
-                else:
-                    group.append(prepare(doc, settings))
+                if doc_id not in seen:  # the same file named twice (a folder and a file in it): once
+                    seen.add(doc_id)
+                    doc = load(path, settings)
+                    rec = manifest.get(doc_id)
+                    if rec is not None and rec.file_hash == doc.file_hash:
+                        report.skipped_unchanged += 1
+                    else:
+                        group.append(prepare(doc, settings))
             except LoadError as e:
+                # Reported, and its last good version (if any) stays in the store: nothing is lost.
                 report.errors.append({"file": e.file, "error": e.reason})
             if sum(len(g.chunks) for g in group) >= _EMBED_GROUP:
                 _write(group, store, embedder, manifest, report)

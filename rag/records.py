@@ -29,7 +29,13 @@ class SourceDoc:
 
     @property
     def doc_id(self) -> str:
-        return sha256_hex(self.key)[:16]
+        return doc_id_for(self.key)
+
+
+def doc_id_for(key: str) -> str:
+    """A document's id in the store: a hash of its resolved path (so it is known even when the file cannot
+    be read)."""
+    return sha256_hex(key)[:16]
 
 
 DOC_TYPES = ("reply_letter", "notice", "measures", "opinion", "reply", "decision", "plan", "other")

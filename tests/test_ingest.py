@@ -198,3 +198,17 @@ def test_same_file_named_twice_is_ingested_once(tmp_settings: Any, counting: Cou
     assert rep.docs_added == 1 and not rep.errors
     ids = _store_ids(pipe)
     assert len(ids) == len(set(ids)) == rep.chunks_added
+
+
+def test_a_file_turned_unreadable_keeps_its_last_good_version(tmp_settings: Any, counting: CountingEmbedder) -> None:
+    corpus = tmp_settings.corpus_dir
+    corpus.mkdir()
+    a = corpus / "a.txt"
+    a.write_text(GOOD_A, encoding="utf-8")
+    pipe = _pipe(tmp_settings, counting)
+    first = pipe.ingest([corpus])
+    a.write_bytes(bytes(range(256)) * 20)  # overwritten with binary garbage
+    rep = pipe.ingest([corpus])
+    assert rep.errors and rep.errors[0]["file"] == "a.txt"
+    assert rep.docs_removed == 0 and rep.chunks_removed == 0
+    assert pipe.store.count() == first.chunks_added
