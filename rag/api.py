@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from typing import Any, Literal
@@ -30,7 +31,17 @@ class Turn(BaseModel):
 class AskRequest(BaseModel):
     question: str
     history: list[Turn] = Field(default_factory=list, max_length=20)
-    filters: dict[str, Any] = Field(default_factory=dict)
+    # Scalars only: a list or an operator object ({"$ne": …}) must not reach the store's ``where`` clause.
+    filters: dict[str, str | int | None] = Field(default_factory=dict)
+
+
+# An absolute POSIX or Windows path (/srv/data/chroma, C:\\data\\x): cut from messages sent to clients.
+_PATH = re.compile(r"(?:\b[A-Za-z]:\\|(?<![\w.])/)(?:[^\s'\"/\\]+[/\\])*[^\s'\",;:)）]+")
+
+
+def public_message(e: BaseException) -> str:
+    """An error's message as a client may see it: file-system paths replaced by ``<path>``."""
+    return _PATH.sub("<path>", str(e))
 
 
 class RateLimiter:
@@ -71,7 +82,9 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
     @app.exception_handler(RagError)
     async def rag_error(_: Request, e: RagError) -> JSONResponse:
         status = 503 if isinstance(e, (StoreError, ConfigError)) else 400
-        return JSONResponse({"detail": str(e)}, status_code=status)
+        if status >= 500:
+            log.warning("%s: %s", type(e).__name__, e)  # the full message (with any path) stays in the log
+        return JSONResponse({"detail": public_message(e)}, status_code=status)
 
     @app.exception_handler(Exception)
     async def internal(_: Request, e: Exception) -> JSONResponse:
@@ -140,4 +153,4 @@ def document_summary(rec: Any) -> dict[str, Any]:
     }
 
 
-__all__ = ["QueryError", "create_app", "document_summary"]
+__all__ = ["QueryError", "create_app", "document_summary", "public_message"]

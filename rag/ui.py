@@ -19,6 +19,7 @@ from typing import Any
 
 import gradio as gr
 
+from .api import public_message
 from .errors import QueryError, RagError
 from .pipeline import Pipeline
 from .records import Answer, Citation
@@ -97,7 +98,7 @@ def build_ui(pipe: Pipeline) -> gr.Blocks:
                  "year_from": int(y_from) if y_from else None, "year_to": int(y_to) if y_to else None}
             )
         except QueryError as e:
-            raise gr.Error(str(e)) from None
+            raise gr.Error(public_message(e)) from None
 
     def respond(
         question: str, history: list[dict[str, Any]], doc_type: str, issuer: str, y_from: float | None,
@@ -121,7 +122,7 @@ def build_ui(pipe: Pipeline) -> gr.Blocks:
                 if ans is None:
                     yield shown, "", gr.update(), ""
         except RagError as e:
-            raise gr.Error(str(e)) from None
+            raise gr.Error(public_message(e)) from None
         except gr.Error:
             raise
         except Exception:
@@ -173,7 +174,7 @@ def build_ui(pipe: Pipeline) -> gr.Blocks:
         try:
             rep = pipe.ingest([settings.corpus_dir], lambda d, t, n: progress((d, t), desc=n))
         except RagError as e:
-            raise gr.Error(str(e)) from None
+            raise gr.Error(public_message(e)) from None
         lines = [f"新增 {rep.docs_added}，更新 {rep.docs_replaced}，删除 {rep.docs_removed}，未变 {rep.skipped_unchanged}"]
         lines += [f"✗ {e['file']}: {e['error']}" for e in rep.errors]
         return "\n".join(lines), gr.update(choices=_doc_choices())

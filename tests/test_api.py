@@ -141,6 +141,20 @@ def test_bad_requests_are_4xx_with_a_message(app_url: str) -> None:
     assert r.status_code == 413 and "too long" in r.json()["detail"]
     r = ask(app_url, {"question": "研发投入", "filters": {"year_from": "去年"}})
     assert r.status_code == 400 and "year_from" in r.json()["detail"]
+    # Filter values are scalars: a list or an operator object never reaches the store's where clause.
+    for bad in ({"doc_type": ["notice"]}, {"issuer": {"$ne": "x"}}):
+        r = ask(app_url, {"question": "研发投入有哪些支持？", "filters": bad})
+        assert r.status_code == 422 and "filters" in r.json()["detail"], (bad, r.status_code, r.text)
+        no_leak(r)
+
+
+def test_error_messages_carry_no_paths() -> None:
+    from rag.api import public_message
+    from rag.errors import QueryError, StoreError
+
+    msg = public_message(StoreError("cannot open Chroma store at /srv/policy-qa/data/chroma: refused"))
+    assert "/srv" not in msg and "<path>" in msg
+    assert public_message(QueryError("year_from must be a year like 2025, got 'x'")).endswith("got 'x'")
 
 
 def test_health_and_documents(app_url: str) -> None:
