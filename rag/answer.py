@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from . import markers
 from .embed import BaseEmbedder
 from .lexical import tokenize
 from .records import REFUSAL, Answer, Citation, Hit
@@ -81,15 +82,17 @@ def _emit(out: list[str], s: str) -> None:
 
 # --- enumerations -----------------------------------------------------------------------------------
 
-_CN = "一二三四五六七八九十"
 # Item markers by family; a list is made of items of one family (一是/二是 or （一）/（二） …).
-_ITEM_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("shi", re.compile(rf"^[{_CN}]{{1,3}}是")),
-    ("paren_cn", re.compile(rf"^[（(][{_CN}]{{1,3}}[）)]")),
-    ("dun_cn", re.compile(rf"^[{_CN}]{{1,3}}、")),
-    ("paren_num", re.compile(r"^[（(]\d{1,2}[）)]")),
-    ("num", re.compile(r"^\d{1,2}(?:[、．]|\.(?!\d))")),  # 1. / 1、 but not 2.0版
-    ("tiao", re.compile(rf"^第[{_CN}\d]{{1,4}}条")),
+_ITEM_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (family, re.compile(f"^{pattern}"))
+    for family, pattern in (
+        ("shi", markers.SHI),
+        ("paren_cn", markers.PAREN_CN),
+        ("dun_cn", markers.DUN_CN),
+        ("paren_num", markers.PAREN_NUM),
+        ("num", markers.NUM),
+        ("tiao", markers.ARTICLE),
+    )
 )
 _LIST_QUESTION = re.compile(
     r"哪些|有什么|都有啥|有啥|哪几|几方面|几个方面|几项|几条|什么措施|什么支持|什么政策|什么举措|什么要求|什么内容"
@@ -99,7 +102,9 @@ _HAS_DIGIT = re.compile(r"\d")
 _LABEL_VALUE = re.compile(r"^[^：:（(]{1,12}[：:]\s*\S")
 _ITEM_LABEL_MAX = 24
 _ANNOUNCE = re.compile(r"(?:如下|以下几[点条项个方面]|下列[^。]{0,6})[。：:]$")
-_HEADING_LINE = re.compile(rf"^(?:[{_CN}]{{1,3}}、|[（(][{_CN}]{{1,3}}[）)]|第[{_CN}\d]+[章节条])[^。！？；]{{0,30}}$")
+_HEADING_LINE = re.compile(
+    rf"^(?:{markers.DUN_CN}|{markers.PAREN_CN}|{markers.CHAPTER}|{markers.SECTION}|{markers.ARTICLE})[^。！？；]{{0,30}}$"
+)
 
 
 def item_family(text: str) -> str | None:

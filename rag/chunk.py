@@ -14,28 +14,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from . import markers
 from .records import Chunk, DocMeta, SourceDoc
 
 TokenCounter = Callable[[str], int]
-
-_CN_NUM = "一二三四五六七八九十百零〇两"
 
 # Heading markers, most general first; the level orders them in the section path. A marker only opens a
 # section at the start of a paragraph or right after a sentence end (inline numbering in texts whose line
 # breaks were lost, and 一是/二是 which officials write inside a paragraph).
 _MARKERS: list[tuple[int, re.Pattern[str]]] = [
-    (1, re.compile(rf"第[{_CN_NUM}\d]+[章编]")),
-    (2, re.compile(rf"第[{_CN_NUM}\d]+节")),
-    (3, re.compile(rf"[{_CN_NUM}]+、")),
-    (3, re.compile(rf"第[{_CN_NUM}\d]+条")),
-    (4, re.compile(rf"[（(][{_CN_NUM}]+[）)]")),
-    (5, re.compile(rf"[{_CN_NUM}]+是")),
-    # 1. / 1、 / 1．but not 2.0版 or 1.7亿 (a digit after the dot is a decimal number)
-    (6, re.compile(r"\d{1,2}(?:[、．]|\.(?!\d))")),
-    (7, re.compile(r"[（(]\d{1,2}[）)]")),
+    (1, re.compile(markers.CHAPTER)),
+    (2, re.compile(markers.SECTION)),
+    (3, re.compile(markers.DUN_CN)),
+    (3, re.compile(markers.ARTICLE)),
+    (4, re.compile(markers.PAREN_CN)),
+    (5, re.compile(markers.SHI)),
+    (6, re.compile(markers.NUM)),
+    (7, re.compile(markers.PAREN_NUM)),
 ]
 # 一是 needs a sentence end right before it; a word such as 统一是 or 唯一是 must not open a section.
-_SHI = re.compile(rf"[{_CN_NUM}]+是")
+_SHI = _MARKERS[5][1]
 _HEADING_MAX = 40  # a numbered line this short without a full stop is a heading line of its own
 _LABEL_MAX = 30  # a section label is cut here when the heading runs into its body text
 _SENT_END = "。！？；!?;"

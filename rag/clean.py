@@ -17,6 +17,8 @@ from __future__ import annotations
 import html
 import re
 
+from . import markers
+
 # ---------------------------------------------------------------------------------------------------------
 # Character classes
 # ---------------------------------------------------------------------------------------------------------
@@ -30,7 +32,7 @@ _CJK_PUNCT = (
     "\u3001-\u3006\u3008-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
     "\u2018-\u201f\u2014\u2026\u00b7"
 )
-_CN_NUM = "一二三四五六七八九十百零〇○"
+_CN_NUM = markers.CN_NUM
 
 # ---------------------------------------------------------------------------------------------------------
 # Character normalisation
@@ -101,11 +103,11 @@ _TRAILING_NOTE_RE = re.compile(r"[（(][^（）()]*[）)]$")
 # Numbered item / heading markers at the start of a line: 一、 一. （一） (一) 一是 第一章/节/条/款/编/部分
 # 1. 1、 1．(not 1.5) （1） (1) 附件 / 附: (an attachment heading).
 _NUMBERED_START_RE = re.compile(
-    rf"^(?:[{_CN_NUM}]+[、．.]"
-    rf"|[（(][{_CN_NUM}\d]{{1,4}}[）)]"
+    rf"^(?:{markers.DUN_CN}|[{_CN_NUM}]+[．.]"
+    rf"|{markers.PAREN_CN}|[（(][{_CN_NUM}\d]{{1,4}}[）)]"
     rf"|第[{_CN_NUM}\d]+(?:章|节|条|款|编|部分)"
-    rf"|[一二三四五六七八九十]+是"
-    r"|\d{1,3}(?:[、．]|\.(?!\d))"
+    rf"|{markers.SHI}"
+    rf"|{markers.NUM}|\d{{3}}(?:[、．]|\.(?!\d))"
     r"|附件|附[:：])"
 )
 # A heading is a numbered line that is short and is not a sentence (headings may contain ，:
