@@ -19,7 +19,7 @@ from typing import Any
 
 import gradio as gr
 
-from .api import public_message
+from .api import RateLimiter, public_message
 from .errors import QueryError, RagError
 from .pipeline import Pipeline
 from .records import Answer, Citation
@@ -87,7 +87,9 @@ def _safe_name(name: str) -> str:
     return base[:120]
 
 
-def build_ui(pipe: Pipeline) -> gr.Blocks:
+def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
+    """The chat and the admin tab. ``limiter`` is the API's per-address budget: the chat spends from the
+    same one, so a client cannot double its rate by switching between them."""
     settings = pipe.settings
     max_chars = settings.max_question_chars
 
@@ -102,11 +104,14 @@ def build_ui(pipe: Pipeline) -> gr.Blocks:
 
     def respond(
         question: str, history: list[dict[str, Any]], doc_type: str, issuer: str, y_from: float | None,
-        y_to: float | None,
+        y_to: float | None, request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         question = (question or "").strip()
         if not question:
             raise gr.Error("请输入问题")
+        host = request.client.host if request is not None and request.client else "unknown"
+        if limiter is not None and not limiter.allow(host):
+            raise gr.Error("提问太频繁，请一分钟后再试")
         if len(question) > max_chars:
             raise gr.Error(f"问题太长：{len(question)} 字，上限 {max_chars} 字")
         turns = [{"role": m["role"], "content": html.unescape(_plain(m["content"]))} for m in history or []]
@@ -270,7 +275,7 @@ def serve(pipe: Pipeline) -> None:
     from .api import create_app
 
     app = create_app(pipe)
-    app = gr.mount_gradio_app(app, build_ui(pipe), path="/", css=CSS, footer_links=[])
+    app = gr.mount_gradio_app(app, build_ui(pipe, app.state.limiter), path="/", css=CSS, footer_links=[])
     s = pipe.settings
     print(f"policy-qa listening on http://{s.host}:{s.port}", flush=True)
     uvicorn.run(app, host=s.host, port=s.port, log_level="warning")

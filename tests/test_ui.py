@@ -115,3 +115,15 @@ def test_admin_tab_needs_the_token_then_uploads_and_ingests(page: Any, tmp_path:
     page.get_by_role("tab", name="问答").click()
     _ask(page, "夜间经营的商户能拿多少补贴？", "夜间经济")
     assert "2万元" in page.locator("#chat").inner_text()
+
+
+def test_chat_and_api_share_one_rate_limit(page: Any, url: str) -> None:
+    # Last in this module on purpose: it spends this client's whole budget. Cheap bad API requests use it
+    # up (RAG_RATE_LIMIT_PER_MIN, 30 a minute per address); then the chat refuses too, with a message.
+    import httpx
+
+    codes = [httpx.post(f"{url}/api/ask", content=b"{}", timeout=30).status_code for _ in range(40)]
+    assert 429 in codes, codes
+    page.locator("#question textarea").fill("研发投入有哪些支持？")
+    page.locator("#send").click()
+    page.get_by_text("提问太频繁", exact=False).first.wait_for()
