@@ -13,11 +13,13 @@ dense-only Chroma, the same embedding model.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,10 +158,17 @@ def run(
     from .settings import load_settings
 
     qas = [qa for f in qa_files for qa in load_qa(f)]
-    with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmpd:
-        tmp = Path(tmpd)
-        settings = load_settings(data_dir=tmp / "data") if corpus else load_settings()
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rag-eval-")))
+        settings = load_settings()
+        if corpus:
+            # A fresh store: embedded in the temp dir, or on a Chroma server a collection of its own that is
+            # dropped afterwards — never the configured collection, which holds the user's data.
+            temp_collection = f"eval_{uuid.uuid4().hex[:12]}" if settings.chroma_url else settings.collection
+            settings = load_settings(data_dir=tmp / "data", collection=temp_collection)
         pipe = build(settings)
+        if corpus and settings.chroma_url:
+            stack.callback(pipe.store.drop)
         if corpus:
             t0 = time.perf_counter()
             report = pipe.ingest(corpus)

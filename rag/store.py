@@ -12,6 +12,7 @@ Two collections:
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -260,6 +261,16 @@ class ChromaStore:
             metas = got.get("metadatas") or [{}] * len(ids)
             yield from zip(ids, docs, metas, strict=True)
             offset += len(ids)
+
+
+    def drop(self) -> None:
+        """Delete both collections: for a temporary store (an evaluation) on a shared server."""
+        if self._client is None:
+            self._connect()
+        for name in (self.collection_name, self.collection_name + "_docs"):
+            with contextlib.suppress(Exception):  # already gone
+                self._client.delete_collection(name)
+        self._client = self._chunks = self._docs = None
 
 
 def make_store(settings: Any) -> ChromaStore:

@@ -102,3 +102,66 @@ def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
     p = build(Settings(data_dir=tmp_path, chroma_url=f"http://127.0.0.1:{port}"))
     with pytest.raises(StoreError, match=f"cannot open Chroma store at http://127.0.0.1:{port}"):
         p.store.count()
+
+
+def test_two_app_processes_and_the_eval_share_one_server(tmp_path: Path, chroma_url: str) -> None:
+    """Two real app.py replicas and the eval CLI against one `chroma run`: both answer from the one store,
+    neither writes an embedded store, and `rag.eval --corpus` uses a temporary collection, never the
+    configured one."""
+    import json
+    import os
+
+    import chromadb
+
+    from .conftest import ROOT
+    from .test_api import ask, start_app
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    env = {"RAG_CHROMA_URL": chroma_url, "RAG_COLLECTION": "apps"}
+    procs = []
+    try:
+        urls = []
+        for name in ("a", "b"):  # a ingests the corpus at start; b finds it in the store
+            (tmp_path / name).mkdir()
+            proc, url = start_app(tmp_path / name, corpus, **env)
+            procs.append(proc)
+            urls.append(url)
+        for name, url in zip(("a", "b"), urls, strict=True):
+            r = ask(url, {"question": "鄂建提复字〔2025〕334号答复的是哪个提案？"})
+            assert r.status_code == 200, r.text
+            assert r.json()["citations"][0]["source"] == SEED.name
+            assert httpx.get(f"{url}/api/health").json()["documents"] == 1
+            assert not (tmp_path / name / "data" / "chroma").exists(), "server mode wrote an embedded store"
+
+        qa = tmp_path / "qa.jsonl"
+        qa.write_text(
+            json.dumps({"question": "企业研发投入最高能拿多少科研经费支持？", "source": SEED.name,
+                        "expect": ["500万元"]}, ensure_ascii=False) + "\n"
+            + json.dumps({"question": "明天北京天气怎么样？", "source": None, "expect": []}, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+        run_env = {**os.environ, **env, "RAG_DATA_DIR": str(tmp_path / "eval")}
+        out = subprocess.run([sys.executable, "-m", "rag.eval", "--qa", str(qa), "--json"], cwd=ROOT, env=run_env,
+                             capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, out.stderr[-2000:]
+        res = json.loads(out.stdout)
+        assert res["recall@1"] == 1.0 and res["refusal_accuracy"] == 1.0, res
+
+        other = tmp_path / "other"
+        other.mkdir()
+        (other / "rent.txt").write_text("关于减免小微企业房租的通知\n一、对承租国有房产的小微企业，免收3个月房租。",
+                                        encoding="utf-8")
+        out = subprocess.run([sys.executable, "-m", "rag.eval", "--qa", str(qa), "--corpus", str(other), "--json"],
+                             cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert json.loads(out.stdout)["recall@1"] == 0.0  # the seed is not in the temporary store
+        assert httpx.get(f"{urls[1]}/api/health").json()["documents"] == 1, "eval --corpus touched the store"
+        u = httpx.URL(chroma_url)
+        names = [c.name for c in chromadb.HttpClient(host=u.host, port=u.port).list_collections()]
+        assert not [n for n in names if n.startswith("eval_")], names
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
