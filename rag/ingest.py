@@ -155,7 +155,7 @@ def ingest(
     refreshes the keyword index)."""
     paths = [Path(p) for p in paths]
     report = IngestReport()
-    with ingest_lock(settings.data_dir):
+    with ingest_lock(settings.data_dir), store.ingest_lease() as renew_lease:
         manifest = store.manifest()
         report.repaired = repair(store, manifest)
 
@@ -186,6 +186,7 @@ def ingest(
             if sum(len(g.chunks) for g in group) >= _EMBED_GROUP:
                 _write(group, store, embedder, manifest, report)
                 group = []
+            renew_lease()
             if progress:
                 progress(i + 1, len(files), path.name)
         _write(group, store, embedder, manifest, report)

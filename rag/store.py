@@ -13,21 +13,26 @@ Two collections:
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
+import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
 
-from .errors import StoreError
+from .errors import IngestLockedError, StoreError
 from .records import Chunk, DocMeta
 
 _META_FIELDS = tuple(DocMeta().to_dict().keys())
 # A record in the manifest collection whose value changes on every write: readers (the keyword index of
 # this or another process) compare it to tell whether the store changed, at the cost of one get by id.
 STAMP_ID = "__stamp__"
+LEASE_ID = "__ingest__"
+LEASE_TTL = 300.0  # seconds; renewed while the ingest runs
 _PAGE = 2000  # rows per get() page: Chroma caps a request's size
 
 
@@ -263,14 +268,78 @@ class ChromaStore:
             offset += len(ids)
 
 
+    # one ingest per store ------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def ingest_lease(self, ttl: float = LEASE_TTL) -> Iterator[Callable[[], None]]:
+        """Only one ingest at a time per server store, whichever host runs it (the data dir's file lock
+        only covers one machine). The lease is a record in a collection of its own: Chroma ignores an add
+        whose id exists, so of two ingests racing to add it the first wins and the other reads back a
+        stranger's name and is refused. The holder renews it as it goes (the yielded callable); a holder
+        that died leaves a lease that expires after ``ttl`` seconds, or at once when it was a process on
+        this host that no longer exists. Embedded stores need none of this: the file lock is exact there,
+        and a lease left by a ``kill -9`` must not hold up the rerun."""
+        if not self.url:
+            yield lambda: None
+            return
+        if self._client is None:
+            self._connect()
+        coll = self._client.get_or_create_collection(self.collection_name + "_lock", embedding_function=None)
+        me = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+        def holder() -> dict[str, Any] | None:
+            got = coll.get(ids=[LEASE_ID], include=["metadatas"])
+            return dict(got["metadatas"][0]) if got["ids"] else None
+
+        current = holder()
+        if current is not None and _lease_dead(current):
+            # Conditional delete: only the dead holder's record, never a lease someone just took over.
+            coll.delete(ids=[LEASE_ID], where={"owner": current["owner"]})
+        coll.add(ids=[LEASE_ID], embeddings=[[1.0]], metadatas=[{"owner": me, "expires": time.time() + ttl}])
+        current = holder()
+        if current is None or current.get("owner") != me:
+            who = current.get("owner", "?") if current else "?"
+            raise IngestLockedError(f"another ingest is running on this store ({who}); try again when it has finished")
+        renewed = time.monotonic()
+
+        def renew() -> None:
+            nonlocal renewed
+            if time.monotonic() - renewed < ttl / 10:
+                return
+            renewed = time.monotonic()
+            if (h := holder()) is not None and h.get("owner") == me:
+                coll.update(ids=[LEASE_ID], metadatas=[{"owner": me, "expires": time.time() + ttl}])
+
+        try:
+            yield renew
+        finally:
+            with contextlib.suppress(Exception):  # the server went away: the lease expires by itself
+                coll.delete(ids=[LEASE_ID], where={"owner": me})
+
     def drop(self) -> None:
         """Delete both collections: for a temporary store (an evaluation) on a shared server."""
         if self._client is None:
             self._connect()
-        for name in (self.collection_name, self.collection_name + "_docs"):
+        for name in (self.collection_name, self.collection_name + "_docs", self.collection_name + "_lock"):
             with contextlib.suppress(Exception):  # already gone
                 self._client.delete_collection(name)
         self._client = self._chunks = self._docs = None
+
+
+def _lease_dead(m: dict[str, Any]) -> bool:
+    """An ingest lease whose holder is gone: expired, or held by a process of this host that has exited."""
+    if float(m.get("expires", 0)) < time.time():
+        return True
+    host, _, rest = str(m.get("owner", "")).partition(":")
+    pid = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    return False
 
 
 def make_store(settings: Any) -> ChromaStore:

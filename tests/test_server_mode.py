@@ -165,3 +165,45 @@ def test_two_app_processes_and_the_eval_share_one_server(tmp_path: Path, chroma_
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+def test_one_ingest_at_a_time_per_server_store(tmp_path: Path, chroma_url: str) -> None:
+    """The data dir's file lock covers one machine; on a server store a lease record refuses a second
+    ingest from any host, and a dead holder's lease is taken over."""
+    import os
+    import socket as sock
+    import time as t
+
+    from rag.embed import HashEmbedder
+    from rag.errors import IngestLockedError
+    from rag.store import LEASE_ID
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    # two replicas with their own data dirs (their file locks never meet), one store
+    a = build(Settings(data_dir=tmp_path / "a", chroma_url=chroma_url, collection="leases"), HashEmbedder())
+    b = build(Settings(data_dir=tmp_path / "b", chroma_url=chroma_url, collection="leases"), HashEmbedder())
+    with a.store.ingest_lease():
+        with pytest.raises(IngestLockedError, match="another ingest is running on this store"):
+            b.ingest([corpus])
+    assert b.ingest([corpus]).docs_added == 1, "the lease is released when the holder finishes"
+
+    lock = b.store._client.get_collection("leases_lock")
+    assert not lock.get(ids=[LEASE_ID])["ids"]
+
+    def plant(owner: str, expires_in: float) -> None:
+        lock.upsert(ids=[LEASE_ID], embeddings=[[1.0]], metadatas=[{"owner": owner, "expires": t.time() + expires_in}])
+
+    plant("other-host:123:x", 300)  # alive elsewhere: refused
+    with pytest.raises(IngestLockedError, match="other-host:123"):
+        a.ingest([corpus])
+    plant("other-host:123:x", -1)  # expired: taken over
+    assert a.ingest([corpus]).skipped_unchanged == 1
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    plant(f"{sock.gethostname()}:{dead.pid}:x", 300)  # a process of this host that has exited: taken over
+    assert a.ingest([corpus]).skipped_unchanged == 1
+    plant(f"{sock.gethostname()}:{os.getpid()}:x", 300)  # a live process of this host: refused
+    with pytest.raises(IngestLockedError):
+        a.ingest([corpus])
