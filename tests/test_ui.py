@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 XSS_DOC = (
-    "关于跨站脚本防护演练补贴的通知\n"
+    # the payload in the title line reaches the metadata (title), shown in the sources and the answer
+    '关于<img src=x onerror="window.__xss=4">跨站脚本防护演练补贴的通知\n'
     "一、对参加跨站脚本防护演练的企业，每家给予5万元演练补贴。<script>window.__xss=1</script>\n"
     '二、演练材料中的<img src=x onerror="window.__xss=2">图片须经审核。\n'
 )
@@ -82,6 +83,7 @@ def test_script_in_a_document_is_text(page: Any) -> None:
     _ask(page, "跨站脚本防护演练补贴多少钱？", "演练补贴")
     sources = page.locator("#sources").inner_text()
     assert "<script>window.__xss=1</script>" in sources, "the payload is shown as text"
+    assert '关于<img src=x onerror="window.__xss=4">跨站脚本' in sources, "a payload in metadata is shown as text"
     page.locator("#view-doc").click()
     page.locator("#doc-view").get_by_text("onerror", exact=False).first.wait_for()
     assert page.evaluate("typeof window.__xss") == "undefined", "a payload ran"
