@@ -516,7 +516,10 @@ def test_bad_input_zoo_through_the_real_cli(real_embedder: Any, tmp_path: Path) 
     stored = "\n".join([t for t, _ in snap.chunks.values()] + list(snap.texts.values()))
     for marker in BAD_MARKERS:
         assert marker not in stored, f"{marker} leaked into the store"
-    assert "\ufffd" in stored and stored.count("\ufffd") == 1, "the stray byte is one U+FFFD, no mojibake"
+    by_source = {rec[1]: snap.texts[did] for did, rec in snap.manifest.items()}
+    stray = by_source["stray-byte.txt"]
+    assert stray.count("\ufffd") == 1 and "各级河长要每月巡河一次" in stray, "the stray byte is one U+FFFD, no mojibake"
+    assert sum(t.count("\ufffd") for t in by_source.values()) == 1
     assert INJECTION in stored, "prompt-injection text is kept verbatim, as data"
 
     # The store answers: each good file is found by its own words.
