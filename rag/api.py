@@ -12,11 +12,12 @@ import threading
 import time
 from typing import Any, Literal
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from .errors import ConfigError, QueryError, RagError, StoreError
+from .errors import BusyError, ConfigError, QueryError, RagError, StoreError
 from .pipeline import Pipeline
 from .retrieve import Filters
 
@@ -78,6 +79,14 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
     limiter = RateLimiter(rate_per_minute if rate_per_minute is not None else pipe.settings.rate_limit_per_min)
     app.state.limiter = limiter
     max_chars = pipe.settings.max_question_chars
+    # Generative mode: a question waits (in a worker thread) for a model slot. Its own thread budget, one per
+    # slot and per place in the line, so waiting questions never take the threads other requests need.
+    gate = pipe.chat.gate if pipe.settings.llm != "none" else None
+    ask_threads = anyio.CapacityLimiter(gate.slots + gate.max_waiting) if gate is not None else None
+
+    @app.exception_handler(BusyError)
+    async def busy(_: Request, e: BusyError) -> JSONResponse:
+        return JSONResponse({"detail": public_message(e)}, status_code=503, headers={"Retry-After": "30"})
 
     @app.exception_handler(RagError)
     async def rag_error(_: Request, e: RagError) -> JSONResponse:
@@ -113,9 +122,10 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
             )
         filters = Filters.from_dict(body.filters)
         history = [t.model_dump() for t in body.history]
-        import anyio
-
-        ans = await anyio.to_thread.run_sync(lambda: pipe.chat.ask(question, history, filters))
+        if gate is not None and gate.waiting >= gate.max_waiting:  # full line: say so now, spend no thread
+            return await busy(request, BusyError(
+                f"busy: {gate.waiting} questions are waiting for the model; try again in a minute"))
+        ans = await anyio.to_thread.run_sync(lambda: pipe.chat.ask(question, history, filters), limiter=ask_threads)
         return JSONResponse(
             {
                 "answer": ans.text,

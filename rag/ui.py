@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 
 from .api import public_message
-from .errors import QueryError, RagError
+from .errors import BusyError, QueryError, RagError
 from .pipeline import Pipeline
 from .records import Answer, Citation
 from .retrieve import Filters
@@ -32,6 +32,8 @@ DOC_TYPES = {
     "": "全部", "reply_letter": "答复函", "notice": "通知/公告", "measures": "办法/措施", "opinion": "意见",
     "reply": "批复/复函", "decision": "决定", "plan": "方案/规划", "other": "其他",
 }
+# Extractive answers are CPU-bound and short (retrieval + sentence scoring): a few at once keep both cores busy.
+EXTRACTIVE_CONCURRENCY = 8
 CSS = """
 .source {border:1px solid #ddd;border-radius:6px;padding:8px 10px;margin:6px 0;font-size:14px}
 .source .meta {color:#555;font-size:12px;margin:2px 0 6px}
@@ -90,6 +92,7 @@ def _safe_name(name: str) -> str:
 def build_ui(pipe: Pipeline) -> gr.Blocks:
     settings = pipe.settings
     max_chars = settings.max_question_chars
+    answer_slots = settings.llm_slots if settings.llm != "none" else EXTRACTIVE_CONCURRENCY
 
     def _filters(doc_type: str, issuer: str, y_from: float | None, y_to: float | None) -> Filters:
         try:
@@ -121,6 +124,8 @@ def build_ui(pipe: Pipeline) -> gr.Blocks:
                 final = ans or final
                 if ans is None:
                     yield shown, "", gr.update(), ""
+        except BusyError:
+            raise gr.Error("系统繁忙：等待回答的问题太多，请稍后再试") from None
         except RagError as e:
             raise gr.Error(public_message(e)) from None
         except gr.Error:
@@ -230,8 +235,11 @@ def build_ui(pipe: Pipeline) -> gr.Blocks:
             doc_view = gr.HTML(elem_id="doc-view")
             ins = [box, chat, doc_type, issuer, y_from, y_to]
             outs = [chat, sources, doc_pick, box]
-            send.click(respond, ins, outs, api_visibility="private")
-            box.submit(respond, ins, outs, api_visibility="private")
+            # Both triggers share one concurrency group, so the limit holds for questions however asked.
+            send.click(respond, ins, outs, api_visibility="private", concurrency_id="answer",
+                       concurrency_limit=answer_slots)
+            box.submit(respond, ins, outs, api_visibility="private", concurrency_id="answer",
+                       concurrency_limit=answer_slots)
             clear.click(lambda: ([], "", gr.update(choices=[], value=None), ""), None, [chat, sources, doc_pick, doc_view],
                         api_visibility="private")
             view.click(open_doc, [doc_pick], [doc_view], api_visibility="private")
@@ -251,8 +259,10 @@ def build_ui(pipe: Pipeline) -> gr.Blocks:
             re_in.click(admin_reingest, [token], [status, docs], api_visibility="private")
             ls.click(admin_list, [token], [docs], api_visibility="private")
             rm.click(admin_delete, [token, docs], [status, docs], api_visibility="private")
-    # Generative answers take seconds each: queue them (bounded) rather than fail under load.
-    demo.queue(default_concurrency_limit=2 if settings.llm != "none" else 8, max_size=64, api_open=False)
+    # Under load the chat queues rather than fails: at most answer_slots questions are answered at once (the
+    # model's slots in generative mode, which take seconds each), the rest wait in Gradio's queue with their
+    # position shown; past queue_max_size waiting events Gradio answers "Queue is full" (HTTP 503) at once.
+    demo.queue(default_concurrency_limit=EXTRACTIVE_CONCURRENCY, max_size=settings.queue_max_size, api_open=False)
     return demo
 
 
