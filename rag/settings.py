@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     admin_token: str = ""
     max_question_chars: int = Field(default=500, gt=0)
     rate_limit_per_min: int = Field(default=30, ge=0, description="questions per minute per client; 0 = off")
+    # The rate limit keys on the client address. X-Forwarded-For is believed only from the proxies named here
+    # (comma-separated IPs/networks, "*" = any): anyone else could pick a new address per request.
+    trusted_proxies: str = Field(default="", description="reverse proxies whose X-Forwarded-For is believed")
+    # Extractive answers are CPU-bound (query + sentence embedding, BM25): more at once than the cores can run
+    # only adds memory (each running answer holds its own torch buffers) and tail latency; the rest wait in order.
+    answer_concurrency: int = Field(default=4, ge=1, description="extractive answers computed at once")
     # Generative mode under load: questions wait in line (in order of arrival) for one of llm_concurrency
     # model slots; beyond queue_max_size waiting, new ones get "busy, try again" at once rather than piling
     # up threads and timing out. The local llama.cpp model runs one generation at a time whatever this says.

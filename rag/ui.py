@@ -24,6 +24,7 @@ from .errors import BusyError, QueryError, RagError
 from .pipeline import Pipeline
 from .records import Answer, Citation
 from .retrieve import Filters
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,6 @@ DOC_TYPES = {
     "": "全部", "reply_letter": "答复函", "notice": "通知/公告", "measures": "办法/措施", "opinion": "意见",
     "reply": "批复/复函", "decision": "决定", "plan": "方案/规划", "other": "其他",
 }
-# Extractive answers are CPU-bound and short (retrieval + sentence scoring): a few at once keep both cores busy.
-EXTRACTIVE_CONCURRENCY = 8
 CSS = """
 .source {border:1px solid #ddd;border-radius:6px;padding:8px 10px;margin:6px 0;font-size:14px}
 .source .meta {color:#555;font-size:12px;margin:2px 0 6px}
@@ -92,7 +91,7 @@ def _safe_name(name: str) -> str:
 def build_ui(pipe: Pipeline) -> gr.Blocks:
     settings = pipe.settings
     max_chars = settings.max_question_chars
-    answer_slots = settings.llm_slots if settings.llm != "none" else EXTRACTIVE_CONCURRENCY
+    answer_slots = settings.llm_slots if settings.llm != "none" else settings.answer_concurrency
 
     def _filters(doc_type: str, issuer: str, y_from: float | None, y_to: float | None) -> Filters:
         try:
@@ -262,7 +261,8 @@ def build_ui(pipe: Pipeline) -> gr.Blocks:
     # Under load the chat queues rather than fails: at most answer_slots questions are answered at once (the
     # model's slots in generative mode, which take seconds each), the rest wait in Gradio's queue with their
     # position shown; past queue_max_size waiting events Gradio answers "Queue is full" (HTTP 503) at once.
-    demo.queue(default_concurrency_limit=EXTRACTIVE_CONCURRENCY, max_size=settings.queue_max_size, api_open=False)
+    # Other events (open a document, admin) are short: up to 8 at once.
+    demo.queue(default_concurrency_limit=8, max_size=settings.queue_max_size, api_open=False)
     return demo
 
 
@@ -274,13 +274,27 @@ def _plain(content: Any) -> str:
     return str(content or "")
 
 
+def build_app(pipe: Pipeline) -> tuple[Any, gr.Blocks]:
+    """The FastAPI app serving the JSON API with the chat mounted at ``/``, and the chat's Blocks."""
+    from .api import create_app
+
+    demo = build_ui(pipe)
+    return gr.mount_gradio_app(create_app(pipe), demo, path="/", css=CSS, footer_links=[]), demo
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Where and how uvicorn serves. uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise,
+    which would let any local process (or a proxy passing the header through) choose its client address and
+    dodge the per-client rate limit: proxy headers are read only when RAG_TRUSTED_PROXIES names proxies."""
+    trusted = settings.trusted_proxies.strip()
+    return {"host": settings.host, "port": settings.port, "log_level": "warning", "proxy_headers": bool(trusted),
+            "forwarded_allow_ips": trusted or None}
+
+
 def serve(pipe: Pipeline) -> None:
     import uvicorn
 
-    from .api import create_app
-
-    app = create_app(pipe)
-    app = gr.mount_gradio_app(app, build_ui(pipe), path="/", css=CSS, footer_links=[])
+    app, _ = build_app(pipe)
     s = pipe.settings
     print(f"policy-qa listening on http://{s.host}:{s.port}", flush=True)
-    uvicorn.run(app, host=s.host, port=s.port, log_level="warning")
+    uvicorn.run(app, **uvicorn_options(s))
