@@ -12,7 +12,8 @@ point to no returned passage; an answer that is neither cited nor an explicit re
 
 All clients come from 127.0.0.1, so the per-client rate limit (RAG_RATE_LIMIT_PER_MIN, 30/min by default)
 would turn most of the run into 429s: the server is started with the limit given by ``--rate-limit``
-(default 0 = off), and the output says so. The limit itself is tested in tests/test_api.py.
+(default 0 = off), and the output says so. The limit itself is tested in tests/test_api.py and
+tests/test_queue.py (the 31st question within a minute gets 429).
 
 Stops by itself: every request has a timeout and the whole run a hard one (``--timeout``); the server is
 killed on the way out whatever happened. Exit code 0 = no errors, 1 = errors, 2 = the run could not be done
