@@ -328,7 +328,7 @@ def _print(rep: dict[str, Any], as_json: bool) -> None:
     if "ingest" in rep:
         i = rep["ingest"]
         lines.append(f"store:      {i['files']} files ingested ({i['skipped_unchanged']} unchanged, "
-                     f"{i['errors']} errors, {i['chunks_added']} passages) in {i['seconds']} s "
+                     f"{i['errors']} errors, {i['chunks_added']} passages added) in {i['seconds']} s "
                      f"from {', '.join(rep['corpus'])}")
     if "server" in rep:
         s = rep["server"]
