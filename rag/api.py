@@ -10,13 +10,15 @@ import logging
 import re
 import threading
 import time
+from collections import deque
 from typing import Any, Literal
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from .errors import ConfigError, QueryError, RagError, StoreError
+from .errors import BusyError, ConfigError, QueryError, RagError, StoreError
 from .pipeline import Pipeline
 from .retrieve import Filters
 
@@ -45,27 +47,30 @@ def public_message(e: BaseException) -> str:
 
 
 class RateLimiter:
-    """Token bucket per client address: ``per_minute`` requests, refilled continuously."""
+    """At most ``per_minute`` requests per client address in any 60 seconds (a sliding window: the 31st
+    request within a minute is refused, as documented; a token bucket would let a fresh client send almost
+    twice the limit in its first minute)."""
+
+    WINDOW = 60.0
 
     def __init__(self, per_minute: int) -> None:
-        self.rate = per_minute / 60.0
-        self.capacity = float(per_minute)
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self.limit = per_minute
+        self._seen: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def allow(self, client: str) -> bool:
-        if self.capacity <= 0:
+        if self.limit <= 0:
             return True
         now = time.monotonic()
         with self._lock:
-            tokens, last = self._buckets.get(client, (self.capacity, now))
-            tokens = min(self.capacity, tokens + (now - last) * self.rate)
-            if tokens < 1.0:
-                self._buckets[client] = (tokens, now)
-                return False
-            self._buckets[client] = (tokens - 1.0, now)
-            if len(self._buckets) > 10_000:  # forget idle clients; the map must not grow without bound
-                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 120}
+            seen = self._seen.setdefault(client, deque())
+            while seen and now - seen[0] >= self.WINDOW:
+                seen.popleft()
+            if len(seen) >= self.limit:
+                return False  # a refused request does not count: a client that waits gets through
+            seen.append(now)
+            if len(self._seen) > 10_000:  # forget idle clients; the map must not grow without bound
+                self._seen = {k: v for k, v in self._seen.items() if v and now - v[-1] < self.WINDOW}
             return True
 
 
@@ -78,6 +83,18 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
     limiter = RateLimiter(rate_per_minute if rate_per_minute is not None else pipe.settings.rate_limit_per_min)
     app.state.limiter = limiter
     max_chars = pipe.settings.max_question_chars
+    # Generative mode: a question waits (in a worker thread) for a model slot. Its own thread budget, one per
+    # slot and per place in the line, so waiting questions never take the threads other requests need.
+    # Extractive mode: answer_concurrency at once; the rest wait for a thread in order of arrival (anyio's
+    # limiter is FIFO) instead of all running at once on two cores.
+    gate = pipe.chat.gate if pipe.settings.llm != "none" else None
+    ask_threads = anyio.CapacityLimiter(
+        gate.slots + gate.max_waiting if gate is not None else pipe.settings.answer_concurrency
+    )
+
+    @app.exception_handler(BusyError)
+    async def busy(_: Request, e: BusyError) -> JSONResponse:
+        return JSONResponse({"detail": public_message(e)}, status_code=503, headers={"Retry-After": "30"})
 
     @app.exception_handler(RagError)
     async def rag_error(_: Request, e: RagError) -> JSONResponse:
@@ -113,9 +130,10 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
             )
         filters = Filters.from_dict(body.filters)
         history = [t.model_dump() for t in body.history]
-        import anyio
-
-        ans = await anyio.to_thread.run_sync(lambda: pipe.chat.ask(question, history, filters))
+        if gate is not None and gate.waiting >= gate.max_waiting:  # full line: say so now, spend no thread
+            return await busy(request, BusyError(
+                f"busy: {gate.waiting} questions are waiting for the model; try again in a minute"))
+        ans = await anyio.to_thread.run_sync(lambda: pipe.chat.ask(question, history, filters), limiter=ask_threads)
         return JSONResponse(
             {
                 "answer": ans.text,

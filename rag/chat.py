@@ -20,7 +20,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from .answer import ExtractiveAnswerer
 from .lexical import STOPWORDS
-from .llm import NO_CITATION_WARNING, GenerativeAnswerer, message_text
+from .llm import NO_CITATION_WARNING, GenerationGate, GenerativeAnswerer, message_text
 from .metadata import find_doc_numbers
 from .records import Answer
 from .retrieve import Filters, RetrievalResult
@@ -271,6 +271,9 @@ class ChatEngine:
     extractive: ExtractiveAnswerer
     generative: GenerativeAnswerer | None = None
     k: int = 5
+    # Generative mode: every question holds a model slot from the rewrite to the last token (BusyError when
+    # the line is full). Extractive answers need no gate.
+    gate: GenerationGate | None = None
 
     def standalone(self, question: str, history: History | None = None) -> str:
         q = question.strip()
@@ -291,6 +294,16 @@ class ChatEngine:
         self, question: str, history: History | None = None, filters: Filters | None = None
     ) -> Iterator[tuple[str, Answer | None]]:
         """(text so far, None) while the model writes, then (final text, Answer). Extractive: one item."""
+        if self.generative is None or self.gate is None:
+            yield from self._stream(question, history, filters)
+            return
+        # Held for the whole question (a generator closed early, e.g. a browser gone, still releases it).
+        with self.gate.hold():
+            yield from self._stream(question, history, filters)
+
+    def _stream(
+        self, question: str, history: History | None, filters: Filters | None
+    ) -> Iterator[tuple[str, Answer | None]]:
         q = self.standalone(question, history)
         hits = self.retriever.retrieve(q, filters, self.k).hits
         if self.generative is None or not hits:

@@ -33,6 +33,11 @@ class QueryError(RagError):
     """A question or filter is invalid (too long, empty, bad filter value)."""
 
 
+class BusyError(RagError):
+    """Every generation slot is taken and the waiting line is full: the caller should try again shortly
+    (HTTP 503 with Retry-After in the API, a "busy" message in the chat)."""
+
+
 def exit_code(e: RagError) -> int:
     """The CLIs' exit code for an error: 2 for usage/configuration, 1 for everything else."""
     return 2 if isinstance(e, ConfigError) else 1

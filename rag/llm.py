@@ -10,7 +10,9 @@ from __future__ import annotations
 import importlib.util
 import re
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +23,7 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr, SecretStr
 
 from .answer import REFUSAL_TEXT, refusal, split_sentences
-from .errors import ConfigError
+from .errors import BusyError, ConfigError
 from .records import REFUSAL, Answer, Citation, Hit
 
 if TYPE_CHECKING:
@@ -132,6 +134,64 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
         _check_local(Path(settings.llm_gguf))  # fail at start-up, not at the first question
         return LocalLlamaChat(model_path=str(settings.llm_gguf), n_ctx=4096, n_threads=2)
     raise ConfigError(f"unknown RAG_LLM: {settings.llm!r} (none, local or openai)")
+
+
+# --- concurrency -------------------------------------------------------------------------------------
+
+
+class GenerationGate:
+    """At most ``slots`` generations at once; up to ``max_waiting`` more questions wait and are served in
+    order of arrival; past that, ``BusyError`` at once. One gate is shared by the chat and the API, so a
+    burst degrades into a bounded line rather than into threads blocked on the model (or, without the
+    model's own lock, a crashed llama.cpp context)."""
+
+    def __init__(self, slots: int, max_waiting: int) -> None:
+        if slots < 1 or max_waiting < 0:
+            raise ConfigError(f"generation gate: slots must be >= 1 and max_waiting >= 0, got {slots}, {max_waiting}")
+        self.slots = slots
+        self.max_waiting = max_waiting
+        self._lock = threading.Lock()
+        self._running = 0
+        # One event per waiter, oldest first: a freed slot is handed to the head directly, so a newcomer can
+        # never overtake (threading.Semaphore makes no ordering promise).
+        self._line: deque[threading.Event] = deque()
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+    @property
+    def waiting(self) -> int:
+        return len(self._line)
+
+    def acquire(self) -> None:
+        with self._lock:
+            if self._running < self.slots and not self._line:
+                self._running += 1
+                return
+            if len(self._line) >= self.max_waiting:
+                raise BusyError(
+                    f"busy: {self._running} answers being written and {len(self._line)} questions waiting; "
+                    "try again in a minute"
+                )
+            turn = threading.Event()
+            self._line.append(turn)
+        turn.wait()  # the slot is ours when set (release hands it over without freeing it)
+
+    def release(self) -> None:
+        with self._lock:
+            if self._line:
+                self._line.popleft().set()
+            else:
+                self._running -= 1
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
 
 
 # --- the prompt -------------------------------------------------------------------------------------

@@ -55,11 +55,13 @@ class Pipeline:
     def chat(self) -> ChatEngine:
         """rewrite → retrieve → answer: extractive by default, the LLM when ``RAG_LLM`` is set."""
         from .answer import ExtractiveAnswerer
-        from .llm import GenerativeAnswerer, make_chat_model
+        from .llm import GenerationGate, GenerativeAnswerer, make_chat_model
 
-        model = make_chat_model(self.settings)
+        st = self.settings
+        model = make_chat_model(st)
         generative = GenerativeAnswerer(model) if model is not None else None
-        return ChatEngine(self.retriever, ExtractiveAnswerer(self.embedder), generative, k=self.settings.top_k)
+        gate = GenerationGate(st.llm_slots, st.queue_max_size) if generative is not None else None
+        return ChatEngine(self.retriever, ExtractiveAnswerer(self.embedder), generative, k=st.top_k, gate=gate)
 
     def ensure_ingested(self, progress: Progress | None = None) -> IngestReport | None:
         """Ingest the corpus dir when the store is empty or the corpus changed (incremental: cheap when

@@ -83,6 +83,21 @@ class Settings(BaseSettings):
     admin_token: str = ""
     max_question_chars: int = Field(default=500, gt=0)
     rate_limit_per_min: int = Field(default=30, ge=0, description="questions per minute per client; 0 = off")
+    # The rate limit keys on the client address. X-Forwarded-For is believed only from the proxies named here
+    # (comma-separated IPs/networks, "*" = any): anyone else could pick a new address per request.
+    trusted_proxies: str = Field(default="", description="reverse proxies whose X-Forwarded-For is believed")
+    # Extractive answers are CPU-bound (query + sentence embedding, BM25): more at once than the cores can run
+    # only adds memory (each running answer holds its own torch buffers) and tail latency; the rest wait in order.
+    answer_concurrency: int = Field(default=4, ge=1, description="extractive answers computed at once")
+    # Generative mode under load: questions wait in line (in order of arrival) for one of llm_concurrency
+    # model slots; beyond queue_max_size waiting, new ones get "busy, try again" at once rather than piling
+    # up threads and timing out. The local llama.cpp model runs one generation at a time whatever this says.
+    llm_concurrency: int = Field(
+        default=0, ge=0, description="generations at once; 0 = auto: 1 for local, 4 for openai"
+    )
+    queue_max_size: int = Field(
+        default=32, ge=1, description="questions waiting for the model (and chat events in the UI queue)"
+    )
 
     @field_validator("chroma_url")
     @classmethod
@@ -91,6 +106,14 @@ class Settings(BaseSettings):
         if v and not v.startswith(("http://", "https://")):
             raise ValueError(f"chroma_url must start with http:// or https://, got {v!r}")
         return v.rstrip("/")
+
+    @property
+    def llm_slots(self) -> int:
+        """Generations at once. A llama.cpp context serves one at a time; an OpenAI-compatible server (vLLM)
+        batches concurrent requests, so a few in flight use it better."""
+        if self.llm_concurrency:
+            return 1 if self.llm == "local" else self.llm_concurrency
+        return 4 if self.llm == "openai" else 1
 
     @property
     def chroma_dir(self) -> Path:

@@ -20,10 +20,11 @@ from typing import Any
 import gradio as gr
 
 from .api import RateLimiter, public_message
-from .errors import QueryError, RagError
+from .errors import BusyError, QueryError, RagError
 from .pipeline import Pipeline
 from .records import Answer, Citation
 from .retrieve import Filters
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
     same one, so a client cannot double its rate by switching between them."""
     settings = pipe.settings
     max_chars = settings.max_question_chars
+    answer_slots = settings.llm_slots if settings.llm != "none" else settings.answer_concurrency
 
     def _filters(doc_type: str, issuer: str, y_from: float | None, y_to: float | None) -> Filters:
         try:
@@ -126,6 +128,8 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
                 final = ans or final
                 if ans is None:
                     yield shown, "", gr.update(), ""
+        except BusyError:
+            raise gr.Error("系统繁忙：等待回答的问题太多，请稍后再试") from None
         except RagError as e:
             raise gr.Error(public_message(e)) from None
         except gr.Error:
@@ -235,8 +239,11 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
             doc_view = gr.HTML(elem_id="doc-view")
             ins = [box, chat, doc_type, issuer, y_from, y_to]
             outs = [chat, sources, doc_pick, box]
-            send.click(respond, ins, outs, api_visibility="private")
-            box.submit(respond, ins, outs, api_visibility="private")
+            # Both triggers share one concurrency group, so the limit holds for questions however asked.
+            send.click(respond, ins, outs, api_visibility="private", concurrency_id="answer",
+                       concurrency_limit=answer_slots)
+            box.submit(respond, ins, outs, api_visibility="private", concurrency_id="answer",
+                       concurrency_limit=answer_slots)
             clear.click(lambda: ([], "", gr.update(choices=[], value=None), ""), None, [chat, sources, doc_pick, doc_view],
                         api_visibility="private")
             view.click(open_doc, [doc_pick], [doc_view], api_visibility="private")
@@ -256,8 +263,11 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
             re_in.click(admin_reingest, [token], [status, docs], api_visibility="private")
             ls.click(admin_list, [token], [docs], api_visibility="private")
             rm.click(admin_delete, [token, docs], [status, docs], api_visibility="private")
-    # Generative answers take seconds each: queue them (bounded) rather than fail under load.
-    demo.queue(default_concurrency_limit=2 if settings.llm != "none" else 8, max_size=64, api_open=False)
+    # Under load the chat queues rather than fails: at most answer_slots questions are answered at once (the
+    # model's slots in generative mode, which take seconds each), the rest wait in Gradio's queue with their
+    # position shown; past queue_max_size waiting events Gradio answers "Queue is full" (HTTP 503) at once.
+    # Other events (open a document, admin) are short: up to 8 at once.
+    demo.queue(default_concurrency_limit=8, max_size=settings.queue_max_size, api_open=False)
     return demo
 
 
@@ -269,13 +279,28 @@ def _plain(content: Any) -> str:
     return str(content or "")
 
 
+def build_app(pipe: Pipeline) -> tuple[Any, gr.Blocks]:
+    """The FastAPI app serving the JSON API with the chat mounted at ``/``, and the chat's Blocks."""
+    from .api import create_app
+
+    api = create_app(pipe)
+    demo = build_ui(pipe, api.state.limiter)  # the chat spends from the API's per-address budget
+    return gr.mount_gradio_app(api, demo, path="/", css=CSS, footer_links=[]), demo
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Where and how uvicorn serves. uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise,
+    which would let any local process (or a proxy passing the header through) choose its client address and
+    dodge the per-client rate limit: proxy headers are read only when RAG_TRUSTED_PROXIES names proxies."""
+    trusted = settings.trusted_proxies.strip()
+    return {"host": settings.host, "port": settings.port, "log_level": "warning", "proxy_headers": bool(trusted),
+            "forwarded_allow_ips": trusted or None}
+
+
 def serve(pipe: Pipeline) -> None:
     import uvicorn
 
-    from .api import create_app
-
-    app = create_app(pipe)
-    app = gr.mount_gradio_app(app, build_ui(pipe, app.state.limiter), path="/", css=CSS, footer_links=[])
+    app, _ = build_app(pipe)
     s = pipe.settings
     print(f"policy-qa listening on http://{s.host}:{s.port}", flush=True)
-    uvicorn.run(app, host=s.host, port=s.port, log_level="warning")
+    uvicorn.run(app, **uvicorn_options(s))
