@@ -223,12 +223,11 @@ class ChromaStore:
     def query(
         self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[Chunk, float]]:
-        n = self.count()
-        if n == 0:
-            return []
+        # No count() first to cap n_results: Chroma returns the fewer rows there are (none from an empty
+        # collection), and counting costs as much as the query itself at 100k passages.
         res = self.chunks.query(
             query_embeddings=[vector],
-            n_results=min(k, n),
+            n_results=k,
             where=where or None,
             include=["documents", "metadatas", "distances"],
         )
