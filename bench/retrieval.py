@@ -7,6 +7,9 @@ Everything is measured in one run on this machine and reported as ratios, so the
     ids and small perturbations (embedding 100k chunks would take an hour on 2 cores): hybrid retrieval
     p50/p95 ÷ one bare query encode;
 (c) peak RSS of a serving process (model + store + keyword index, answering queries) at the largest scale.
+
+`--keep DIR` builds the stores in DIR and reuses them on the next run; `--only serving` then measures (b)
+and (c) without the real-corpus ingest.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -123,22 +127,37 @@ def replicate(src: Path, dst: Path, target: int) -> int:
 SERVE = r"""
 import json, resource, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
+
+
+def peak_rss_mib():
+    # This process's own high-water mark (VmHWM). Not ru_maxrss: Linux carries the parent's peak over into
+    # the child across fork+exec, so it reported the bench process's (GBs after building the stores).
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 from rag.pipeline import build
 from rag.settings import Settings
 qs = json.loads(sys.argv[3])
 pipe = build(Settings(data_dir=sys.argv[2]))
+pipe.embedder.embed_query_vec(qs[0])
+rss_model = peak_rss_mib()
 r = pipe.retriever
 r.retrieve(qs[0]); r.retrieve(qs[1])  # warm: model, store, keyword index loaded
-enc = []
-for q in qs:
+enc, lat = [], []
+for q in qs:  # interleaved: on a shared machine both series then see the same load
     t0 = time.perf_counter(); pipe.embedder.embed_query_vec(q); enc.append(time.perf_counter() - t0)
-lat = []
-for q in qs:
     t0 = time.perf_counter(); r.retrieve(q, k=5); lat.append(time.perf_counter() - t0)
 lat.sort()
 print(json.dumps({"encode_ms": statistics.median(enc) * 1000, "p50_ms": lat[len(lat) // 2] * 1000,
                   "p95_ms": lat[int(len(lat) * 0.95) - 1] * 1000,
-                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mib": peak_rss_mib(), "rss_model_mib": rss_model}))
 """
 
 
@@ -158,19 +177,37 @@ def main() -> int:
     ap.add_argument("--scales", nargs="+", type=int, default=[10_000, 100_000])
     ap.add_argument("--queries", type=int, default=60)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--keep", type=Path, metavar="DIR",
+                    help="build the stores in DIR (real/, s<N>/) and keep them; stores already there are reused")
+    ap.add_argument("--only", choices=["ingest", "serving"],
+                    help="run one part; serving needs the stores of an earlier --keep run (or builds them)")
     args = ap.parse_args()
     qs = questions(args.queries)
     res: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmpd:
-        tmp = Path(tmpd)
-        print("(a) ingesting the real corpus …", file=sys.stderr, flush=True)
-        res["ingest"] = bench_ingest(tmp / "real")
-        print(f"  {res['ingest']}", file=sys.stderr, flush=True)
+        tmp = args.keep or Path(tmpd)
+        tmp.mkdir(parents=True, exist_ok=True)
+        # A kept store is complete only once its build finished (this marker is written last).
+        done = lambda d: (d / ".bench-complete").is_file()  # noqa: E731
+        if args.only != "serving" or not done(tmp / "real"):
+            print("(a) ingesting the real corpus …", file=sys.stderr, flush=True)
+            shutil.rmtree(tmp / "real", ignore_errors=True)
+            res["ingest"] = bench_ingest(tmp / "real")
+            (tmp / "real" / ".bench-complete").write_text(json.dumps(res["ingest"]))
+            print(f"  {res['ingest']}", file=sys.stderr, flush=True)
+        else:
+            res["ingest"] = json.loads((tmp / "real" / ".bench-complete").read_text())
         res["serving"] = {}
-        for n in args.scales:
-            print(f"(b) building a store of ~{n} chunks …", file=sys.stderr, flush=True)
-            got = replicate(tmp / "real", tmp / f"s{n}", n)
-            res["serving"][str(got)] = bench_serving(tmp / f"s{n}", qs)  # type: ignore[index]
+        for n in args.scales if args.only != "ingest" else []:
+            data = tmp / f"s{n}"
+            if not done(data):
+                print(f"(b) building a store of ~{n} chunks …", file=sys.stderr, flush=True)
+                shutil.rmtree(data, ignore_errors=True)
+                (data / ".bench-complete").parent.mkdir(parents=True, exist_ok=True)
+                got = replicate(tmp / "real", data, n)
+                (data / ".bench-complete").write_text(str(got))
+            got = int((data / ".bench-complete").read_text())
+            res["serving"][str(got)] = bench_serving(data, qs)  # type: ignore[index]
             print(f"  {res['serving'][str(got)]}", file=sys.stderr, flush=True)  # type: ignore[index]
     res["bench_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if args.json:
@@ -183,6 +220,8 @@ def main() -> int:
           f"{ing['ingest_s']} s ÷ {ing['encode_s']} s = **{ing['ratio']}** |")
     serving = res["serving"]
     assert isinstance(serving, dict)
+    if not serving:
+        return 0
     for n, d in serving.items():
         print(f"| (b) {int(n):,} chunks: retrieval p50 / p95 ÷ bare query encode ({d['encode_ms']} ms) | "
               f"{d['p50_ms']} / {d['p95_ms']} ms = **{d['ratio_p50']}× / {d['ratio_p95']}×** |")

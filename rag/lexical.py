@@ -102,19 +102,34 @@ def tokenize(text: str) -> list[str]:
     return words + bigrams(text) + [t.lower() for t in _special(text)]
 
 
+@lru_cache(maxsize=1024)
+def query_tokens(query: str) -> tuple[str, ...]:
+    """``tokenize`` for a question, memoised: one retrieval tokenises its question for the keyword search,
+    the exact-document ranking and the relevance floor of each top passage."""
+    return tuple(tokenize(query))
+
+
 # --- the index --------------------------------------------------------------------------------------
 
 
 @dataclass
 class _Loaded:
+    """The keyword index as a serving process holds it. Sized for ~100k passages: no per-passage Python
+    objects (ids are one fixed-width string array, filter fields small integer codes into their distinct
+    values), and the BM25 matrices are memory-mapped from disk, so only the postings of the words queries
+    use become resident."""
+
     fingerprint: str
-    ids: list[str]
-    doc_ids: np.ndarray
-    meta: dict[str, np.ndarray]  # per-chunk filter fields: source, doc_type, issuer, year
+    ids: np.ndarray  # chunk ids, fixed-width strings
+    docs: list[str]  # the complete documents, in doc_bm25's row order
+    chunk_doc: np.ndarray  # row of each chunk's document in doc_bm25
+    codes: dict[str, np.ndarray]  # per-chunk filter field (source, doc_type, issuer) as a code into values
+    values: dict[str, dict[Any, int]]  # field → {value: code}
+    year: np.ndarray  # per-chunk year, -1 when unknown
     bm25: Any  # over passages
     doc_bm25: Any  # over whole documents
-    chunk_doc: np.ndarray  # row of each chunk's document in doc_bm25
     doc_set: set[str] | None = None  # the complete documents, built on first use
+    doc_row: dict[str, int] | None = None  # document id → its row in docs, built on first use
 
 
 def index_text(text: str, m: dict[str, Any]) -> str:
@@ -122,6 +137,10 @@ def index_text(text: str, m: dict[str, Any]) -> str:
     any passage of a document can be found by them."""
     head = " ".join(str(m[k]) for k in ("title" if m.get("title") else "lead", "doc_number", "section") if m.get(k))
     return f"{head}\n{text}"
+
+
+_FORMAT = 2  # on-disk layout of the index directory; another one is rebuilt from the store
+_CODED = ("source", "doc_type", "issuer")
 
 
 class LexicalIndex:
@@ -166,17 +185,26 @@ class LexicalIndex:
             for did, text, m in self.store.doc_rows():
                 if did in doc_row:
                     doc_corpus[doc_row[did]] = tokenize(index_text(text, m)) or [""]
-            bm25 = bm25s.BM25(k1=self.K1, b=self.B)
-            doc_bm25 = bm25s.BM25(k1=self.K1, b=self.B)
-            if corpus:
-                bm25.index(corpus, show_progress=False)
-                doc_bm25.index(doc_corpus, show_progress=False)
             self.dir.parent.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=".index-", dir=self.dir.parent))
             if corpus:
-                bm25.save(str(tmp / "bm25"), show_progress=False)
-                doc_bm25.save(str(tmp / "doc_bm25"), show_progress=False)
-            meta = {"fingerprint": fingerprint, "ids": ids, "doc_ids": doc_ids, "fields": fields, "docs": doc_order}
+                # Index, save and drop one matrix at a time: the token lists are the big part of the build.
+                for name, toks in (("bm25", corpus), ("doc_bm25", doc_corpus)):
+                    bm = bm25s.BM25(k1=self.K1, b=self.B)
+                    bm.index(toks, show_progress=False)
+                    bm.save(str(tmp / name), show_progress=False)
+                    del bm
+                corpus.clear()
+                doc_corpus.clear()
+            meta: dict[str, Any] = {"version": _FORMAT, "fingerprint": fingerprint, "docs": doc_order, "values": {}}
+            np.save(tmp / "ids.npy", np.asarray(ids, dtype=str))
+            np.save(tmp / "chunk_doc.npy", np.asarray([doc_row[d] for d in doc_ids], dtype=np.int32))
+            np.save(tmp / "year.npy", np.asarray(fields["year"], dtype=np.int32))
+            for f in _CODED:
+                distinct = sorted(set(fields[f]), key=str)
+                code = {v: i for i, v in enumerate(distinct)}
+                np.save(tmp / f"{f}.npy", np.asarray([code[v] for v in fields[f]], dtype=np.int32))
+                meta["values"][f] = distinct
             (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
             # Swap in atomically: a reader (or another replica) sees the old index or the new one.
             old = self.dir.with_name(self.dir.name + f".old-{os.getpid()}-{time.monotonic_ns()}")
@@ -184,27 +212,38 @@ class LexicalIndex:
                 os.replace(self.dir, old)
             os.replace(tmp, self.dir)
             shutil.rmtree(old, ignore_errors=True)
-            self._loaded = self._make_loaded(meta, bm25 if corpus else None, doc_bm25 if corpus else None)
+            # Serve from the saved files, exactly as another process loading this index would.
+            loaded = self._load_from_disk()
+            if loaded is None:
+                raise OSError(f"the keyword index just written to {self.dir} cannot be read back")
+            self._loaded = loaded
             self._checked_at = time.monotonic()
-
-    @staticmethod
-    def _make_loaded(meta: dict[str, Any], bm25: Any, doc_bm25: Any) -> _Loaded:
-        fields = {k: np.asarray(v, dtype=object if k != "year" else np.int64) for k, v in meta["fields"].items()}
-        row = {d: i for i, d in enumerate(meta["docs"])}
-        chunk_doc = np.asarray([row[d] for d in meta["doc_ids"]], dtype=np.int64)
-        ids, doc_ids = meta["ids"], np.asarray(meta["doc_ids"], dtype=object)
-        return _Loaded(meta["fingerprint"], ids, doc_ids, fields, bm25, doc_bm25, chunk_doc)
 
     def _load_from_disk(self) -> _Loaded | None:
         import bm25s
 
+        d = self.dir
         try:
-            meta = json.loads((self.dir / "meta.json").read_text(encoding="utf-8"))
+            meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
+            if meta.get("version") != _FORMAT:
+                return None  # an index written by an older version: rebuilt from the store
+            ids = np.load(d / "ids.npy")
             bm25 = doc_bm25 = None
-            if meta["ids"]:
-                bm25 = bm25s.BM25.load(str(self.dir / "bm25"), show_progress=False)
-                doc_bm25 = bm25s.BM25.load(str(self.dir / "doc_bm25"), show_progress=False)
-            return self._make_loaded(meta, bm25, doc_bm25)
+            if len(ids):
+                # mmap: the matrices stay in the page cache, shared by every process serving this data dir.
+                bm25 = bm25s.BM25.load(str(d / "bm25"), mmap=True, show_progress=False)
+                doc_bm25 = bm25s.BM25.load(str(d / "doc_bm25"), mmap=True, show_progress=False)
+            return _Loaded(
+                fingerprint=meta["fingerprint"],
+                ids=ids,
+                docs=meta["docs"],
+                chunk_doc=np.load(d / "chunk_doc.npy"),
+                codes={f: np.load(d / f"{f}.npy") for f in _CODED},
+                values={f: {v: i for i, v in enumerate(meta["values"][f])} for f in _CODED},
+                year=np.load(d / "year.npy"),
+                bm25=bm25,
+                doc_bm25=doc_bm25,
+            )
         except (OSError, ValueError, KeyError):
             return None
 
@@ -231,14 +270,14 @@ class LexicalIndex:
         idx = self.ensure_fresh()
         if idx.bm25 is None:
             return []
-        qtoks = tokenize(query)
+        qtoks = query_tokens(query)
         toks = [t for t in qtoks if t in idx.bm25.vocab_dict]
         if not toks:
             return []
-        scores = _unit(idx.bm25.get_scores(toks))
+        scores = _unit(_bm25_scores(idx.bm25, toks))
         dtoks = [t for t in qtoks if t in idx.doc_bm25.vocab_dict]
         if dtoks and self.DOC_WEIGHT:
-            scores = scores + self.DOC_WEIGHT * _unit(idx.doc_bm25.get_scores(dtoks))[idx.chunk_doc]
+            scores += self.DOC_WEIGHT * _unit(_bm25_scores(idx.doc_bm25, dtoks))[idx.chunk_doc]
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         if k < len(scores):  # top-k without sorting the whole corpus (100k passages: ~10× faster)
@@ -246,7 +285,7 @@ class LexicalIndex:
             top = part[np.argsort(-scores[part], kind="stable")]
         else:
             top = np.argsort(-scores, kind="stable")
-        return [(idx.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        return [(str(idx.ids[i]), float(scores[i])) for i in top if scores[i] > 0]
 
     def mask(self, **conds: Any) -> np.ndarray | None:
         """Boolean mask of chunks whose filter fields match: source/doc_type/issuer by equality, year by
@@ -255,22 +294,36 @@ class LexicalIndex:
         n = len(idx.ids)
         m = np.ones(n, dtype=bool)
         used = False
-        for f in ("source", "doc_type", "issuer"):
+        for f in _CODED:
             if conds.get(f):
-                m &= idx.meta[f] == conds[f]
+                code = idx.values[f].get(conds[f])
+                if code is None:
+                    m[:] = False  # a value no passage has
+                else:
+                    m &= idx.codes[f] == code
                 used = True
         if conds.get("year_from") is not None:
-            m &= idx.meta["year"] >= int(conds["year_from"])
+            m &= idx.year >= int(conds["year_from"])
             used = True
         if conds.get("year_to") is not None:
-            m &= (idx.meta["year"] <= int(conds["year_to"])) & (idx.meta["year"] >= 0)
+            m &= (idx.year <= int(conds["year_to"])) & (idx.year >= 0)
             used = True
         return m if used else None
+
+    def doc_chunk_ids(self, doc_id: str) -> list[str]:
+        """The passages of one complete document, in store order (none for an unknown document)."""
+        idx = self.ensure_fresh()
+        if idx.doc_row is None:
+            idx.doc_row = {d: i for i, d in enumerate(idx.docs)}
+        row = idx.doc_row.get(doc_id)
+        if row is None:
+            return []
+        return [str(c) for c in idx.ids[np.flatnonzero(idx.chunk_doc == row)]]
 
     def doc_ids(self) -> set[str]:
         idx = self.ensure_fresh()
         if idx.doc_set is None:
-            idx.doc_set = set(idx.doc_ids.tolist())
+            idx.doc_set = set(idx.docs)
         return idx.doc_set
 
     def idf_coverage(self, query: str, passage: str) -> float:
@@ -279,7 +332,7 @@ class LexicalIndex:
         from, so this matches tokenising the passage, without running jieba over it at query time)."""
         idx = self.ensure_fresh()
         # Single characters (度, 换) are inside almost any passage: they say nothing about relevance.
-        toks = {t for t in tokenize(query) if len(t) > 1}
+        toks = {t for t in query_tokens(query) if len(t) > 1}
         if not toks or idx.bm25 is None:
             return 0.0
         text = passage.lower()
@@ -294,6 +347,20 @@ class LexicalIndex:
             if _contains(text, t):
                 found += w
         return found / total if total else 0.0
+
+
+def _bm25_scores(bm25: Any, tokens: list[str]) -> np.ndarray:
+    """BM25 score of every passage for the query tokens (each in the vocabulary; repeats count again), as
+    bm25s' get_scores computes it, with one bincount over the tokens' postings instead of one np.add.at
+    per token: np.add.at is unbuffered and slow, and at 100k passages a common word has tens of thousands
+    of postings."""
+    s = bm25.scores
+    data, indices, indptr = s["data"], s["indices"], s["indptr"]
+    vocab = bm25.vocab_dict
+    spans = [(int(indptr[t]), int(indptr[t + 1])) for t in (vocab[w] for w in tokens)]
+    rows = np.concatenate([indices[a:b] for a, b in spans])
+    weights = np.concatenate([data[a:b] for a, b in spans])
+    return np.bincount(rows, weights=weights, minlength=int(s["num_docs"]))
 
 
 _ASCII_TOKEN = re.compile(r"^[0-9a-z.%]+$")
