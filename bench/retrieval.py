@@ -1,4 +1,5 @@
-"""Retrieval benchmark (not a test): `python bench/retrieval.py [--scales 10000 100000] [--queries 60]`.
+"""Retrieval benchmark (not a test): `python bench/retrieval.py [--scales 10000 100000] [--queries 60]
+[--only-ingest]`.
 
 Everything is measured in one run on this machine and reported as ratios, so the numbers travel:
 (a) ingest of the real corpus (seed + ../shared/corpus): wall time ÷ pure ``model.encode`` time of the same
@@ -158,6 +159,7 @@ def main() -> int:
     ap.add_argument("--scales", nargs="+", type=int, default=[10_000, 100_000])
     ap.add_argument("--queries", type=int, default=60)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--only-ingest", action="store_true", help="measure (a) only (no serving stores)")
     args = ap.parse_args()
     qs = questions(args.queries)
     res: dict[str, object] = {}
@@ -167,7 +169,7 @@ def main() -> int:
         res["ingest"] = bench_ingest(tmp / "real")
         print(f"  {res['ingest']}", file=sys.stderr, flush=True)
         res["serving"] = {}
-        for n in args.scales:
+        for n in [] if args.only_ingest else args.scales:
             print(f"(b) building a store of ~{n} chunks …", file=sys.stderr, flush=True)
             got = replicate(tmp / "real", tmp / f"s{n}", n)
             res["serving"][str(got)] = bench_serving(tmp / f"s{n}", qs)  # type: ignore[index]
@@ -183,6 +185,8 @@ def main() -> int:
           f"{ing['ingest_s']} s ÷ {ing['encode_s']} s = **{ing['ratio']}** |")
     serving = res["serving"]
     assert isinstance(serving, dict)
+    if not serving:
+        return 0
     for n, d in serving.items():
         print(f"| (b) {int(n):,} chunks: retrieval p50 / p95 ÷ bare query encode ({d['encode_ms']} ms) | "
               f"{d['p50_ms']} / {d['p95_ms']} ms = **{d['ratio_p50']}× / {d['ratio_p95']}×** |")
