@@ -16,9 +16,12 @@ import fcntl
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .chunk import chunk_document
 from .clean import clean_text
@@ -32,9 +35,12 @@ from .store import ChromaStore, DocRecord
 
 Progress = Callable[[int, int, str], None]  # (done, total, file name)
 
-# Documents are embedded in groups of about this many chunks: one encode call over many texts pads less
-# (sentence-transformers sorts a call's texts by length) than one call per small document.
-_EMBED_GROUP = 256
+# Documents are embedded in groups of about this many chunks, one encode call per group: sentence-transformers
+# sorts a call's texts by length before batching, so the bigger the group the less its batches pad. On the
+# real corpus (3,836 chunks) the model sees 9.5% more tokens than the texts hold with groups of 256, 3.1%
+# with 2048, 2.5% with one call over everything. A crash loses at most the work of the groups not yet
+# written (their files are ingested again on the next run); memory stays bounded for any corpus size.
+_EMBED_GROUP = 2048
 
 
 @dataclass
@@ -169,27 +175,44 @@ def ingest(
 
         seen: set[str] = set()
         group: list[Prepared] = []
-        for i, path in enumerate(files):
-            doc_id = doc_id_for(path.resolve().as_posix())
-            try:
-                if doc_id not in seen:  # the same file named twice (a folder and a file in it): once
-                    seen.add(doc_id)
-                    doc = load(path, settings)
-                    rec = manifest.get(doc_id)
-                    if rec is not None and rec.file_hash == doc.file_hash:
-                        report.skipped_unchanged += 1
-                    else:
-                        group.append(prepare(doc, settings))
-            except LoadError as e:
-                # Reported, and its last good version (if any) stays in the store: nothing is lost.
-                report.errors.append({"file": e.file, "error": e.reason})
-            if sum(len(g.chunks) for g in group) >= _EMBED_GROUP:
-                _write(group, store, embedder, manifest, report)
+        # Store writes run on one writer thread, in order, while the next group is prepared and encoded
+        # (torch and Chroma's native code release the GIL). At most one group is in flight: its errors
+        # surface before the next group is handed over, and memory stays bounded.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as writer:
+            pending: Future[None] | None = None
+
+            def flush() -> None:
+                nonlocal pending, group
+                if not group:
+                    return
+                vectors = embedder.embed_texts([c.embed_text for g in group for c in g.chunks])
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(_write, group, vectors, store, manifest, report)
                 group = []
-            renew_lease()
-            if progress:
-                progress(i + 1, len(files), path.name)
-        _write(group, store, embedder, manifest, report)
+
+            for i, path in enumerate(files):
+                doc_id = doc_id_for(path.resolve().as_posix())
+                try:
+                    if doc_id not in seen:  # the same file named twice (a folder and a file in it): once
+                        seen.add(doc_id)
+                        doc = load(path, settings)
+                        rec = manifest.get(doc_id)
+                        if rec is not None and rec.file_hash == doc.file_hash:
+                            report.skipped_unchanged += 1
+                        else:
+                            group.append(prepare(doc, settings))
+                except LoadError as e:
+                    # Reported, and its last good version (if any) stays in the store: nothing is lost.
+                    report.errors.append({"file": e.file, "error": e.reason})
+                if sum(len(g.chunks) for g in group) >= _EMBED_GROUP:
+                    flush()
+                renew_lease()
+                if progress:
+                    progress(i + 1, len(files), path.name)
+            flush()
+            if pending is not None:
+                pending.result()
 
         roots = [p.resolve() for p in paths if p.is_dir()]
         for doc_id, rec in manifest.items():
@@ -204,14 +227,12 @@ def ingest(
 
 def _write(
     group: list[Prepared],
+    vectors: np.ndarray,
     store: ChromaStore,
-    embedder: BaseEmbedder,
     manifest: dict[str, DocRecord],
     report: IngestReport,
 ) -> None:
-    if not group:
-        return
-    vectors = embedder.embed_texts([c.embed_text for g in group for c in g.chunks])
+    """Store one embedded group (on the writer thread). No document of it is in another group."""
     # Old versions of changed documents out first (manifest record, then passages) …
     for g in group:
         if g.doc.doc_id in manifest:

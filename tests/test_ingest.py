@@ -212,3 +212,75 @@ def test_a_file_turned_unreadable_keeps_its_last_good_version(tmp_settings: Any,
     assert rep.errors and rep.errors[0]["file"] == "a.txt"
     assert rep.docs_removed == 0 and rep.chunks_removed == 0
     assert pipe.store.count() == first.chunks_added
+
+
+def _consistent(pipe: Any) -> list[str]:
+    """Every stored passage belongs to a complete document, once, and the keyword index holds exactly them."""
+    ids = _store_ids(pipe)
+    assert len(ids) == len(set(ids)) == sum(r.n_chunks for r in pipe.store.manifest().values())
+    assert set(pipe.lexical.ensure_fresh(force=True).ids) == set(ids)
+    return ids
+
+
+def test_many_groups_with_writes_behind_encoding(tmp_settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tiny embed groups, so later groups are encoded while earlier ones are still being written: every
+    document ends up whole, progress comes once per file in order, and changed files are replaced."""
+    import rag.ingest as ingest_mod
+    from rag.embed import HashEmbedder
+
+    monkeypatch.setattr(ingest_mod, "_EMBED_GROUP", 2)
+    corpus = tmp_settings.corpus_dir
+    corpus.mkdir()
+    for k in range(7):
+        (corpus / f"d{k}.txt").write_text(GOOD_A.replace("3个月", f"{k + 1}个月"), encoding="utf-8")
+    pipe = build(tmp_settings, HashEmbedder())
+    calls: list[tuple[int, int, str]] = []
+    rep = pipe.ingest([corpus], progress=lambda done, total, name: calls.append((done, total, name)))
+    assert [c[:2] for c in calls] == [(k + 1, 7) for k in range(7)]
+    assert rep.docs_added == 7 and not rep.errors
+    assert len(_consistent(pipe)) == rep.chunks_added
+
+    for k in (0, 3, 6):
+        (corpus / f"d{k}.txt").write_text(GOOD_A.replace("3个月", f"{k + 10}个月"), encoding="utf-8")
+    rep = pipe.ingest([corpus])
+    assert rep.docs_replaced == 3 and rep.skipped_unchanged == 4 and rep.chunks_removed == rep.chunks_added
+    texts = [t for _, t, _ in pipe.store.chunk_rows()]
+    assert any("16个月" in t for t in texts) and not any("7个月" in t for t in texts)
+    _consistent(pipe)
+
+
+def test_a_failed_store_write_stops_the_ingest_and_is_repaired(
+    tmp_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store write failing on the writer thread reaches the caller; the group it was writing stays
+    invisible (passages without manifest records), and the next ingest repairs it."""
+    import rag.ingest as ingest_mod
+    from rag.embed import HashEmbedder
+    from rag.errors import StoreError
+
+    monkeypatch.setattr(ingest_mod, "_EMBED_GROUP", 1)
+    corpus = tmp_settings.corpus_dir
+    corpus.mkdir()
+    for k in range(3):
+        (corpus / f"d{k}.txt").write_text(GOOD_A.replace("3个月", f"{k + 1}个月"), encoding="utf-8")
+    pipe = build(tmp_settings, HashEmbedder())
+    real_put = pipe.store.put_docs
+    puts = 0
+
+    def failing_second_put(docs: Any) -> None:
+        nonlocal puts
+        puts += 1
+        if puts == 2:
+            raise StoreError("disk full")
+        real_put(docs)
+
+    pipe.store.put_docs = failing_second_put
+    with pytest.raises(StoreError, match="disk full"):
+        pipe.ingest([corpus])
+    assert len(pipe.store.manifest()) == 1
+    pipe.store.put_docs = real_put
+
+    rep = pipe.ingest([corpus])
+    assert rep.repaired > 0 and rep.docs_added == 2 and rep.skipped_unchanged == 1
+    assert len(pipe.store.manifest()) == 3
+    _consistent(pipe)
