@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import threading
 import time
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -167,7 +168,10 @@ class LexicalIndex:
             fingerprint = self.store.fingerprint()
             manifest = self.store.manifest()
             ids: list[str] = []
-            corpus: list[list[str]] = []
+            # Token ids in compact int arrays, one vocabulary for the build: at 100k passages the token
+            # lists as Python strings (~800 per passage, every bigram its own object) took ~5 GB.
+            vocab: dict[str, int] = {"": 0}
+            corpus: list[array[int]] = []
             fields: dict[str, list[Any]] = {f: [] for f in self.FILTER_FIELDS}
             doc_ids: list[str] = []
             for cid, text, m in self.store.chunk_rows():
@@ -176,22 +180,23 @@ class LexicalIndex:
                     continue  # a chunk of an interrupted ingest: not part of the store's truth
                 ids.append(cid)
                 doc_ids.append(str(m["doc_id"]))
-                corpus.append(tokenize(index_text(text, m)) or [""])
+                corpus.append(_token_ids(tokenize(index_text(text, m)), vocab))
                 for f in self.FILTER_FIELDS:
                     fields[f].append(m.get(f, -1 if f == "year" else ""))
             doc_order = sorted(set(doc_ids))
             doc_row = {d: i for i, d in enumerate(doc_order)}
-            doc_corpus: list[list[str]] = [[""]] * len(doc_order)
+            doc_vocab: dict[str, int] = {"": 0}
+            doc_corpus: list[array[int]] = [array("i", [0])] * len(doc_order)
             for did, text, m in self.store.doc_rows():
                 if did in doc_row:
-                    doc_corpus[doc_row[did]] = tokenize(index_text(text, m)) or [""]
+                    doc_corpus[doc_row[did]] = _token_ids(tokenize(index_text(text, m)), doc_vocab)
             self.dir.parent.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=".index-", dir=self.dir.parent))
             if corpus:
                 # Index, save and drop one matrix at a time: the token lists are the big part of the build.
-                for name, toks in (("bm25", corpus), ("doc_bm25", doc_corpus)):
+                for name, toks, voc in (("bm25", corpus, vocab), ("doc_bm25", doc_corpus, doc_vocab)):
                     bm = bm25s.BM25(k1=self.K1, b=self.B)
-                    bm.index(toks, show_progress=False)
+                    bm.index((toks, voc), show_progress=False)
                     bm.save(str(tmp / name), show_progress=False)
                     del bm
                 corpus.clear()
@@ -372,6 +377,11 @@ def _contains(text: str, token: str) -> bool:
     if _ASCII_TOKEN.match(token):
         return re.search(rf"(?<![0-9a-z.]){re.escape(token)}(?![0-9a-z])", text) is not None
     return token in text
+
+
+def _token_ids(tokens: list[str], vocab: dict[str, int]) -> array[int]:
+    """A passage's tokens as ids of ``vocab`` (grown as new tokens come; "" is 0: a passage without tokens)."""
+    return array("i", [vocab.setdefault(t, len(vocab)) for t in tokens] or [0])
 
 
 def _unit(scores: np.ndarray) -> np.ndarray:
