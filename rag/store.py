@@ -226,27 +226,11 @@ class ChromaStore:
         }
         return [by_id[i] for i in ids if i in by_id]
 
-    def query(
-        self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
-    ) -> list[tuple[Chunk, float]]:
-        # No count() first to cap n_results: Chroma returns the fewer rows there are (none from an empty
-        # collection), and counting costs as much as the query itself at 100k passages.
-        res = self.chunks.query(
-            query_embeddings=[vector],
-            n_results=k,
-            where=where or None,
-            include=["documents", "metadatas", "distances"],
-        )
-        out = []
-        for cid, doc, m, dist in zip(
-            res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=False
-        ):
-            out.append((chunk_from_row(cid, doc, m), 1.0 - float(dist)))  # cosine distance → similarity
-        return out
-
     def query_ids(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
-        """``query`` without the passages: (chunk id, cosine similarity). Half the cost of a query that
-        returns texts and metadata; the caller fetches the rows it needs in one ``get_chunks``."""
+        """The ``k`` nearest passages as (chunk id, cosine similarity), ids only: half the cost of a query that
+        also returns texts and metadata; the caller fetches the rows it needs in one ``get_chunks``. No
+        count() first to cap ``k``: Chroma returns the fewer rows there are (none from an empty collection),
+        and counting costs as much as the query itself at 100k passages."""
         res = self.chunks.query(query_embeddings=[vector], n_results=k, where=where or None, include=["distances"])
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=False)]
 
@@ -276,7 +260,6 @@ class ChromaStore:
             metas = got.get("metadatas") or [{}] * len(ids)
             yield from zip(ids, docs, metas, strict=True)
             offset += len(ids)
-
 
     # one ingest per store ------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -326,7 +309,8 @@ class ChromaStore:
                 coll.delete(ids=[LEASE_ID], where={"owner": me})
 
     def drop(self) -> None:
-        """Delete both collections: for a temporary store (an evaluation) on a shared server."""
+        """Delete the store's collections (passages, manifest, ingest lease): for a temporary store (an
+        evaluation) on a shared server."""
         if self._client is None:
             self._connect()
         for name in (self.collection_name, self.collection_name + "_docs", self.collection_name + "_lock"):
