@@ -74,8 +74,10 @@ class RateLimiter:
             return True
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def client_address(request: Any) -> str:
+    """The address the rate limit keys on, for a Starlette or a Gradio request (both carry ``.client``)."""
+    client = getattr(request, "client", None)
+    return client.host if client else "unknown"
 
 
 def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
@@ -110,7 +112,7 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
 
     @app.post("/api/ask")
     async def ask(request: Request) -> JSONResponse:
-        if not limiter.allow(_client(request)):
+        if not limiter.allow(client_address(request)):
             return JSONResponse({"detail": "too many requests: try again in a minute"}, status_code=429)
         # The body is JSON whatever the Content-Type says (`curl -d '{…}'` sends form-encoded).
         raw = await request.body()
@@ -171,4 +173,4 @@ def document_summary(rec: Any) -> dict[str, Any]:
     }
 
 
-__all__ = ["QueryError", "create_app", "document_summary", "public_message"]
+__all__ = ["QueryError", "client_address", "create_app", "document_summary", "public_message"]

@@ -19,7 +19,7 @@ from typing import Any
 
 import gradio as gr
 
-from .api import RateLimiter, public_message
+from .api import RateLimiter, client_address, public_message
 from .errors import BusyError, QueryError, RagError
 from .pipeline import Pipeline
 from .records import Answer, Citation
@@ -111,8 +111,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
         question = (question or "").strip()
         if not question:
             raise gr.Error("请输入问题")
-        host = request.client.host if request is not None and request.client else "unknown"
-        if limiter is not None and not limiter.allow(host):
+        if limiter is not None and not limiter.allow(client_address(request)):
             raise gr.Error("提问太频繁，请一分钟后再试")
         if len(question) > max_chars:
             raise gr.Error(f"问题太长：{len(question)} 字，上限 {max_chars} 字")
