@@ -222,18 +222,24 @@ def _consistent(pipe: Any) -> list[str]:
     return ids
 
 
+def _small_group_corpus(tmp_settings: Any, n: int) -> tuple[Path, Any]:
+    """``n`` distinct small documents d0.txt … (GOOD_A with 1个月, 2个月, …) and a pipeline with the fake embedder."""
+    from rag.embed import HashEmbedder
+
+    corpus = tmp_settings.corpus_dir
+    corpus.mkdir()
+    for k in range(n):
+        (corpus / f"d{k}.txt").write_text(GOOD_A.replace("3个月", f"{k + 1}个月"), encoding="utf-8")
+    return corpus, build(tmp_settings, HashEmbedder())
+
+
 def test_many_groups_with_writes_behind_encoding(tmp_settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tiny embed groups, so later groups are encoded while earlier ones are still being written: every
     document ends up whole, progress comes once per file in order, and changed files are replaced."""
     import rag.ingest as ingest_mod
-    from rag.embed import HashEmbedder
 
     monkeypatch.setattr(ingest_mod, "_EMBED_GROUP", 2)
-    corpus = tmp_settings.corpus_dir
-    corpus.mkdir()
-    for k in range(7):
-        (corpus / f"d{k}.txt").write_text(GOOD_A.replace("3个月", f"{k + 1}个月"), encoding="utf-8")
-    pipe = build(tmp_settings, HashEmbedder())
+    corpus, pipe = _small_group_corpus(tmp_settings, 7)
     calls: list[tuple[int, int, str]] = []
     rep = pipe.ingest([corpus], progress=lambda done, total, name: calls.append((done, total, name)))
     assert [c[:2] for c in calls] == [(k + 1, 7) for k in range(7)]
@@ -255,15 +261,10 @@ def test_a_failed_store_write_stops_the_ingest_and_is_repaired(
     """A store write failing on the writer thread reaches the caller; the group it was writing stays
     invisible (passages without manifest records), and the next ingest repairs it."""
     import rag.ingest as ingest_mod
-    from rag.embed import HashEmbedder
     from rag.errors import StoreError
 
     monkeypatch.setattr(ingest_mod, "_EMBED_GROUP", 1)
-    corpus = tmp_settings.corpus_dir
-    corpus.mkdir()
-    for k in range(3):
-        (corpus / f"d{k}.txt").write_text(GOOD_A.replace("3个月", f"{k + 1}个月"), encoding="utf-8")
-    pipe = build(tmp_settings, HashEmbedder())
+    corpus, pipe = _small_group_corpus(tmp_settings, 3)
     real_put = pipe.store.put_docs
     puts = 0
 
