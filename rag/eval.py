@@ -1,4 +1,8 @@
-"""Retrieval evaluation: `python -m rag.eval --qa FILE [FILE...] [--corpus PATH...] [--k 5] [--json] [--baseline]`.
+"""Retrieval and answer evaluation:
+`python -m rag.eval [--answers] --qa FILE [FILE...] [--corpus PATH...] [--k 5] [--json] [--baseline]`.
+
+``--answers`` measures the answers a person reads (conversations too): see ``rag.eval_answers``. Without
+it, the retrieval:
 
 QA files are JSON Lines ``{"question": str, "source": str | null, "expect": [str, ...]}``. A hit is a passage
 from the file named ``source`` whose text, all whitespace removed, contains an ``expect`` string (whitespace
@@ -20,14 +24,14 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError, RagError, exit_code
+from .errors import RagError, exit_code
 
 _WS = re.compile(r"\s+")
 
@@ -40,28 +44,14 @@ class QA:
 
 
 def load_qa(path: Path) -> list[QA]:
+    """The self-contained questions of a QA file: single questions and each conversation's first turn (a
+    later turn means something only after the earlier ones: ``--answers`` asks those in order)."""
+    from .eval_answers import Conversation, load_items
+
     out: list[QA] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as e:
-        raise ConfigError(f"cannot read QA file {path.name}: {e.strerror}") from e
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            d = json.loads(line)
-            q = d["question"]
-            src = d.get("source")
-            exp = d.get("expect") or []
-        except (ValueError, KeyError, TypeError) as e:
-            raise ConfigError(f"{path.name} line {n}: not a QA record ({e})") from e
-        if not isinstance(q, str) or not q.strip():
-            raise ConfigError(f"{path.name} line {n}: field 'question' must be a non-empty string")
-        if src is not None and not exp:
-            raise ConfigError(
-                f"{path.name} line {n}: field 'expect' must list the answer text when source is set"
-            )
-        out.append(QA(q, src, list(exp)))
+    for item in load_items(path):
+        t = item.turns[0] if isinstance(item, Conversation) else item
+        out.append(QA(t.question, t.source, list(t.expect)))
     return out
 
 
@@ -150,20 +140,18 @@ def naive_retriever(paths: list[Path], embedder: Any, tmp: Path) -> Retrieve:
     return retrieve
 
 
-def run(
-    qa_files: list[Path], corpus: list[Path] | None, k: int, baseline: bool, log: Callable[[str], None]
-) -> dict[str, Any]:
+@contextlib.contextmanager
+def eval_pipeline(corpus: list[Path] | None, log: Callable[[str], None]) -> Iterator[tuple[Any, Path]]:
+    """The pipeline to evaluate and a temporary folder: with ``corpus``, a fresh store holding only it
+    (embedded in the temp dir, or on a Chroma server a collection of its own that is dropped afterwards —
+    never the configured collection, which holds the user's data); without, the configured store."""
     from .pipeline import build
-    from .retrieve import HybridRetriever
     from .settings import load_settings
 
-    qas = [qa for f in qa_files for qa in load_qa(f)]
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rag-eval-")))
         settings = load_settings()
         if corpus:
-            # A fresh store: embedded in the temp dir, or on a Chroma server a collection of its own that is
-            # dropped afterwards — never the configured collection, which holds the user's data.
             temp_collection = f"eval_{uuid.uuid4().hex[:12]}" if settings.chroma_url else settings.collection
             settings = load_settings(data_dir=tmp / "data", collection=temp_collection)
         pipe = build(settings)
@@ -176,6 +164,16 @@ def run(
                 f"ingested {report.docs_added} documents, {report.chunks_added} chunks "
                 f"({len(report.errors)} errors) in {time.perf_counter() - t0:.0f}s"
             )
+        yield pipe, tmp
+
+
+def run(
+    qa_files: list[Path], corpus: list[Path] | None, k: int, baseline: bool, log: Callable[[str], None]
+) -> dict[str, Any]:
+    from .retrieve import HybridRetriever
+
+    qas = [qa for f in qa_files for qa in load_qa(f)]
+    with eval_pipeline(corpus, log) as (pipe, tmp):
         hybrid: HybridRetriever = pipe.retriever
         mrr_k = max(k, 10)
 
@@ -197,12 +195,23 @@ def run(
                 "dense_only": score(qas, dense_only, k),
                 "bm25_only": score(qas, bm25_only, k),
             }
-            paths = corpus or [settings.corpus_dir]
+            paths = corpus or [pipe.settings.corpus_dir]
             t0 = time.perf_counter()
             naive = naive_retriever(paths, pipe.embedder, tmp)
             log(f"naive baseline indexed in {time.perf_counter() - t0:.0f}s")
             result["baselines"]["naive"] = score(qas, naive, k)
     return result
+
+
+def run_answers(
+    qa_files: list[Path], corpus: list[Path] | None, baseline: bool, log: Callable[[str], None]
+) -> dict[str, Any]:
+    from .eval_answers import evaluate, load_items
+
+    items = [item for f in qa_files for item in load_items(f)]
+    with eval_pipeline(corpus, log) as (pipe, _):
+        pipe.warm_up()
+        return evaluate(items, pipe.chat, baseline)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,16 +220,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", nargs="+", type=Path, help="ingest these into a fresh temporary store first")
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--baseline", action="store_true", help="also measure dense_only, bm25_only and naive")
+    ap.add_argument("--baseline", action="store_true",
+                    help="also measure dense_only, bm25_only and naive (with --answers: top_passage)")
+    ap.add_argument("--answers", action="store_true",
+                    help="evaluate the answers (conversations too), not only the retrieval")
     args = ap.parse_args(argv)
     if args.k <= 0:
         print(f"error: --k must be > 0, got {args.k}", file=sys.stderr)
         return 2
+    def log(s: str) -> None:
+        print(s, file=sys.stderr)
+
     try:
-        res = run(args.qa, args.corpus, args.k, args.baseline, log=lambda s: print(s, file=sys.stderr))
+        if args.answers:
+            res = run_answers(args.qa, args.corpus, args.baseline, log)
+        else:
+            res = run(args.qa, args.corpus, args.k, args.baseline, log)
     except RagError as e:
         print(f"error: {e}", file=sys.stderr)
         return exit_code(e)
+    if args.answers:
+        from .eval_answers import render
+
+        print(json.dumps(res, ensure_ascii=False) if args.json else render(res))
+        return 0
     if args.json:
         print(json.dumps(res, ensure_ascii=False))
         return 0

@@ -63,6 +63,14 @@ class Pipeline:
         gate = GenerationGate(st.llm_slots, st.queue_max_size) if generative is not None else None
         return ChatEngine(self.retriever, ExtractiveAnswerer(self.embedder), generative, k=st.top_k, gate=gate)
 
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise wait for: the embedding model, jieba's dictionary,
+        the keyword index and the identifier maps (the app calls this before it listens)."""
+        self.embedder.embed_query_vec("预热")
+        self.retriever.exact_docs("国发〔2020〕1号")
+        self.lexical.search("预热 政策", 1)
+        _ = self.chat
+
     def ensure_ingested(self, progress: Progress | None = None) -> IngestReport | None:
         """Ingest the corpus dir when the store is empty or the corpus changed (incremental: cheap when
         nothing did). None when there is no corpus dir."""
