@@ -1,10 +1,13 @@
-"""Rule-based 公文 metadata: title, 文号, issuer, date, signer, type, and for reply letters the proposal.
+"""Rule-based 公文 metadata: title, 文号, issuer, date, signer, type, addressee, contact note, 印发 line, and
+for reply letters the proposal.
 
 ``extract_metadata`` reads the structure that :func:`rag.clean.clean_text` leaves (one item per line): the
-title block at the top (title, 文号, 签发人), the addressee line, the signature block (organ + date) and the
-版记 (抄送, 印发). A field that cannot be read is None: nothing is guessed. Texts without line structure
-(news-style documents whose line breaks were lost) are read from their leading segment only when it has a
-clear form (…关于…的通知 + 文号, …通告（第8号）).
+title block at the top (title, 文号, 签发人), the addressee line (or a block the PDF wrapped), the signature
+block (organ + date), the contact note (联系人 / 联系电话) and the 版记 (抄送, 印发). A field that cannot be
+read is None: nothing is guessed. Texts without line structure (news-style documents whose line breaks were
+lost) are read from their leading segment only when it has a clear form (…关于…的通知 + 文号 + 主送：,
+…通告（第8号）), and their contact note and 印发 line only in the explicit forms (联系人：…，联系电话：…;
+…。XX办公厅2020年2月12日印发 at the very end).
 
 ``find_doc_numbers`` and ``find_proposal_numbers`` also serve query parsing in retrieval.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
+from rag import markers
 from rag.clean import (
     DATE_CORE,
     DOC_TYPE_END_RE,
@@ -136,6 +140,80 @@ _NOT_TITLE_RE = re.compile(
     r"为贯彻|为认真|为落实|为进一步|为切实|为做好|为全面|根据|按照|近日|日电|记者|发出|出台了"
 )
 _BALANCED_PAIRS = (("《", "》"), ("“", "”"), ("（", "）"), ("(", ")"), ("〈", "〉"))
+
+# ---------------------------------------------------------------------------------------------------------
+# Addressee (主送)
+# ---------------------------------------------------------------------------------------------------------
+
+# A PDF wraps a long 主送 list over lines (各省、自治区、直辖市人民政府，/ 国务院各部委、各直属机构：) and
+# clean_text keeps the piece ending in ： apart (it is an addressee line of its own): up to this many lines
+# are read as one block.
+_ADDRESSEE_BLOCK_LINES = 4
+# clean's addressee rule stops at 120 characters; a full 主送 list of a ministry notice runs longer. Such a
+# list is accepted when its last item is an addressee (…，各派出机构：) and it holds no sentence.
+_ADDRESSEE_MAX = 300
+_SENTENCE_END_RE = re.compile(r"[。！？；!?;]")
+_LIST_SEP_RE = re.compile(r"[，,、]")
+_LIST_OPEN_END = ("、", "，", ",")
+_COLONS = ("：", ":")
+# Addressees clean's rule does not end on: 联防联控机制, 市直各机关.
+_EXTRA_ADDRESSEE_END_RE = re.compile(r"(?:机制|机关)[：:]$")
+# In a text without line structure the 主送 follows the 文号 up to the first colon
+# (…的通知鲁政办字〔2020〕18号各市人民政府，…，省政府各部门、各直属机构：《关于…》…).
+_INLINE_ADDRESSEE_RE = re.compile(rf"[^。！？；!?;：:]{{2,{_ADDRESSEE_MAX}}}[：:]")
+# Some sources print the title (again) after the 文号, right before the 主送.
+_TITLE_MARK_RE = re.compile(r"关于|《")
+
+# ---------------------------------------------------------------------------------------------------------
+# Contact note (联系人 / 联系电话) and the 印发 line
+# ---------------------------------------------------------------------------------------------------------
+
+_PHONE_RE = re.compile(markers.PHONE)
+_FAX_RE = re.compile(markers.FAX_NOTE)
+# Several numbers in one note: 0591-87856021、87833713 / 010-64962031，13488809182 / 010-64521235 010-64521233
+# / 0755-83878729；0755-83878667; a fax among them (66020522（传真）) keeps the run going and is dropped later.
+_PHONE_ITEM = rf"{markers.PHONE}(?:{markers.FAX_NOTE})?"
+_PHONE_RUN = rf"{_PHONE_ITEM}(?: ?(?:[、，,；;/／ ]|或) ?{_PHONE_ITEM})*"
+# The name(s) after 联系人：: CJK, several joined by 、 (刘霞、张宏鸽), possibly with the unit in front
+# (市路政处李勇, 合作司宋晓). It ends at punctuation, a bracket, a digit or the word that introduces the
+# number (clean_text removed the space in 郭永盛 联系电话). A blank form (联系人：联系电话：) names nobody.
+_CONTACT_NAME = (
+    rf"(?!联系|{markers.PHONE_WORD})[\u4e00-\u9fff][\u4e00-\u9fff·、]{{1,19}}?"
+    rf"(?=[，,；;\s（(：:。）)+\d]|{markers.PHONE_WORD}|$)"
+)
+_CONTACT_RE = re.compile(rf"{markers.CONTACT_LABEL} ?(?P<name>{_CONTACT_NAME})")
+# What may stand between the name and its number(s): separators, a line break (联系人：张三 / 联系电话：…),
+# an opening bracket (李勇（联系电话…）, 吕老师（+86 …）), the phone word, a colon (田宁：0771-8095041).
+_AFTER_NAME_RE = re.compile(
+    rf"[，,；;\s]*(?:[（(] ?)?(?:(?:{markers.PHONE_WORD}) ?[：:]? ?|[：:] ?)?(?P<run>{_PHONE_RUN})"
+)
+# A name without a number still makes a note when the note ends right after it (联系人：张三。 / （联系人：张三）
+# / end of line); a name followed by anything else (旌阳区：张林…) is a list heading, not a contact.
+_NOTE_END_RE = re.compile(r" ?(?:[。；;）)\n]|$)")
+# A note that gives only numbers (联系电话：0851-86822440, 咨询电话：（010）8403-8327), possibly after the unit
+# (联系电话：省工业和信息化厅运行监测协调处、0851-86822440). Only at the start of a line or a sentence: in
+# mid-sentence it is a service number (开辟服务专线（联系电话：…）, 当场办结（联系电话：…）).
+_PHONE_NOTE_RE = re.compile(
+    rf"(?:^|(?<=[。！？；!?;]))[（(]? ?(?:{markers.PHONE_LABEL}) ?[\u4e00-\u9fff、]{{0,30}}?(?P<run>{_PHONE_RUN})",
+    re.MULTILINE,
+)
+# How far apart a name-only note and a numbers-only note may stand to be one note (联系电话：… / 联系人：张三).
+_NOTE_GAP_RE = re.compile(r"[，,；;\s（）()]{0,3}")
+_DASHES_RE = re.compile(r"[-—–－ ]+")
+_AREA_IN_BRACKETS_RE = re.compile(r"^[（(](0\d{2,3})[）)]-?")
+_COUNTRY_CODE_RE = re.compile(r"^\+?86-?")
+_SPLIT_LOCAL_RE = re.compile(r"^(0\d{2,3})-(\d{3,4})-(\d{4})$")  # (010)8403-8327 → 010-84038327
+
+# The 印发 line of the 版记: [印发机关] 日期 印发, on its own line (the organ may stand on the line before), or
+# 印发日期：…; in a text without line structure only at its very end after a sentence
+# (…省工商联。山东省人民政府办公厅2020年2月12日印发). "近日印发通知" / "2月15日印发通知" never end a text.
+_PRINT_LINE_RE = re.compile(
+    rf"^(?P<org>[^，。；：,;:！？!?\d]{{2,40}}?)? ?(?P<date>{DATE_CORE}) ?{markers.PRINTED}$"
+)
+_PRINT_LABEL_RE = re.compile(rf"^{markers.PRINTED}(?:日期|时间)[：:] ?(?P<date>{DATE_CORE})$")
+_PRINT_TAIL_RE = re.compile(
+    rf"[。；！？](?P<org>[^，。；：,;:！？!?\d（）()]{{2,40}}?)(?P<date>{DATE_CORE}){markers.PRINTED}$"
+)
 
 # ---------------------------------------------------------------------------------------------------------
 # Public helpers (also used by retrieval to parse queries)
@@ -370,11 +448,52 @@ def _doc_type(title: str | None) -> str:
     return "other"
 
 
-def _addressee_index(lines: list[str], head_len: int) -> int | None:
-    """The 主送 line is the first line after the title block, when it is an addressee line."""
-    if head_len < len(lines) and is_addressee_line(lines[head_len]):
-        return head_len
+def _is_addressee(s: str) -> bool:
+    """A 主送 (ending in ：): what clean recognises, or a list without a sentence whose last item is one once
+    a trailing note is dropped (…交通运输厅（局、委）：, …联防联控机制(领导小组、指挥部)：) — also a list longer
+    than clean allows (…，中国地质调查局及部其他直属单位，各派出机构：)."""
+    if is_addressee_line(s):
+        return True
+    if len(s) > _ADDRESSEE_MAX or _SENTENCE_END_RE.search(s) or not s.endswith(_COLONS):
+        return False
+    last = _LIST_SEP_RE.split(_TRAILING_BRACKET_RE.sub("", s[:-1]))[-1] + "："
+    return is_addressee_line(last) or bool(_EXTRA_ADDRESSEE_END_RE.search(last))
+
+
+def _addressee_span(lines: list[str], head_len: int) -> tuple[int, int] | None:
+    """Lines ``[start, end)`` of the 主送: the first line after the title block, or a block of list pieces the
+    PDF wrapped, the last ending in ：. A piece without a comma (河北省人民政府、), or an addressee clean does
+    not recognise (…厅（局、委）：), stayed in the head."""
+    first = head_len - 1 if head_len > 0 and lines[head_len - 1].endswith(_COLONS) else head_len
+    start = first
+    while start > 0 and first - start < _ADDRESSEE_BLOCK_LINES - 1:
+        if not lines[start - 1].endswith(_LIST_OPEN_END):
+            break
+        start -= 1
+    for end in range(first, min(len(lines), start + _ADDRESSEE_BLOCK_LINES)):
+        line = lines[end]
+        if line.endswith(_COLONS):
+            return (start, end + 1) if _is_addressee("".join(lines[start : end + 1])) else None
+        if _SENTENCE_END_RE.search(line) or "：" in line or ":" in line:
+            return None
     return None
+
+
+def _inline_addressee(line: str) -> str | None:
+    """The 主送 right after the 文号 that opens a text without line structure (the caller knows there is
+    one: :func:`_inline_head` found it)."""
+    number = _DOC_NUMBER_RE.search(line[:_INLINE_HEAD_CHARS])
+    if not number:
+        return None
+    m = _INLINE_ADDRESSEE_RE.match(line, number.end())
+    if not m:
+        return None
+    addressee = m.group(0)
+    # the title again after the 文号 (…的通知 文号 …的通知 主送：): the 主送 starts after it
+    if _TITLE_MARK_RE.search(addressee):
+        ends = list(_INLINE_TYPE_END_RE.finditer(addressee))
+        addressee = addressee[ends[-1].end() :] if ends else ""
+    return addressee[:-1] if _is_addressee(addressee) and not _DOC_NUMBER_RE.search(addressee) else None
 
 
 def _proposer(addressee: str | None, doc_type: str) -> str | None:
@@ -414,6 +533,71 @@ def _recipients_cc(lines: list[str]) -> str | None:
     return None
 
 
+def _normalise_phone(raw: str) -> str:
+    """One way to write a number: hyphen for any dash or space, area code out of its brackets, country code
+    dropped (+86 138…, 86-10-88388004 → 010-88388004), local part unsplit (010-8403-8327 → 010-84038327)."""
+    s = _DASHES_RE.sub("-", raw.strip()).strip("-")
+    s = _AREA_IN_BRACKETS_RE.sub(lambda m: f"{m.group(1)}-", s)
+    if s.startswith(("+86", "86-")) or (s.startswith("86") and len(s) > 11):
+        rest = _COUNTRY_CODE_RE.sub("", s)
+        s = rest if rest.startswith("1") and "-" not in rest else f"0{rest}"
+    split = _SPLIT_LOCAL_RE.match(s)
+    return f"{split.group(1)}-{split.group(2)}{split.group(3)}" if split else s
+
+
+def _phones(run: str) -> list[str]:
+    """The numbers of a run, normalised, in order, without duplicates and without faxes."""
+    found: list[str] = []
+    for m in _PHONE_RE.finditer(run):
+        if _FAX_RE.match(run, m.end()):
+            continue
+        phone = _normalise_phone(m.group(0))
+        if phone not in found:
+            found.append(phone)
+    return found
+
+
+def _phone_note_before(text: str, pos: int) -> list[str]:
+    """Numbers of a numbers-only note that ends right before ``pos`` (联系电话：… on the line before 联系人：张三)."""
+    for m in _PHONE_NOTE_RE.finditer(text, 0, pos):
+        if _NOTE_GAP_RE.fullmatch(text, m.end(), pos):
+            return _phones(m.group("run"))
+    return []
+
+
+def _contact(text: str) -> tuple[str | None, str | None]:
+    """联系人 and 联系电话 of the first contact note. With several notes (one per platform or office) the
+    first is kept; its numbers are all kept, "、"-joined, so a note naming two people keeps both numbers.
+    Without any 联系人 note, the numbers of the first numbers-only note (contact stays None)."""
+    for m in _CONTACT_RE.finditer(text):
+        name = m.group("name").rstrip("、")
+        after = _AFTER_NAME_RE.match(text, m.end())
+        phones = _phones(after.group("run")) if after else _phone_note_before(text, m.start())
+        if phones or _NOTE_END_RE.match(text, m.end()):
+            return name, "、".join(phones) or None
+    note = _PHONE_NOTE_RE.search(text)
+    phones = _phones(note.group("run")) if note else []
+    return None, "、".join(phones) or None
+
+
+def _print_line(lines: list[str]) -> tuple[str | None, str | None]:
+    """印发机关 and 印发日期 (ISO) of the 版记: the last 印发 line; its organ on the same line or the one
+    before. An organ that is not one (本方案自2025年9月3日印发) means the line is prose, not the 版记."""
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i]
+        m = _PRINT_LINE_RE.match(line) or _PRINT_LABEL_RE.match(line) or _PRINT_TAIL_RE.search(line)
+        if not m:
+            continue
+        org = m.groupdict().get("org")
+        if org and not ORGAN_LINE_RE.match(org):
+            continue
+        date = parse_cn_date(m.group("date"))
+        if not org and m.re is _PRINT_LINE_RE and i > 0 and ORGAN_LINE_RE.match(lines[i - 1]):
+            org = lines[i - 1]
+        return org or None, date
+    return None, None
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------------------------
@@ -439,12 +623,15 @@ def extract_metadata(text: str) -> DocMeta:
     head = _head(lines)
     meta.title = _title_from_head(head)
     meta.doc_number = _doc_number_from_head(head)
-    if meta.title is None and meta.doc_number is None:
+    inline = meta.title is None and meta.doc_number is None
+    if inline:
         meta.title, meta.doc_number = _inline_head(lines[0])
 
-    addr_i = _addressee_index(lines, len(head))
-    meta.addressee = lines[addr_i].rstrip("：:") if addr_i is not None else None
-    body_start = addr_i + 1 if addr_i is not None else len(head)
+    span = _addressee_span(lines, len(head))
+    meta.addressee = "".join(lines[span[0] : span[1]]).rstrip("：:") if span else None
+    if meta.addressee is None and inline and meta.doc_number:
+        meta.addressee = _inline_addressee(lines[0])
+    body_start = span[1] if span else len(head)
     first_paragraph = lines[body_start] if body_start < len(lines) else None
 
     sig_i = _signature_index(lines, max(body_start, 1))
@@ -455,6 +642,8 @@ def extract_metadata(text: str) -> DocMeta:
 
     meta.signer = _signer(lines)
     meta.recipients_cc = _recipients_cc(lines)
+    meta.contact, meta.contact_phone = _contact("\n".join(lines))
+    meta.print_office, meta.print_date = _print_line(lines)
     meta.doc_type = _doc_type(meta.title)
     _fill_reply_fields(meta, first_paragraph)
     return meta

@@ -56,6 +56,11 @@ class DocMeta:
     proposer: str | None = None  # the addressed 委员/代表
     recipients_cc: str | None = None  # 抄送
     addressee: str | None = None  # 主送机关 / the line ending in ：
+    # 联系人 of the (first) contact note, as written: 苏浩, 刘霞、张宏鸽, 合作司宋晓 (the unit may lead)
+    contact: str | None = None
+    contact_phone: str | None = None  # 联系电话 of that note: all its numbers, normalised, "、"-joined
+    print_office: str | None = None  # 印发机关 of the 版记 (鄂尔多斯市人民政府办公室)
+    print_date: str | None = None  # 印发日期 of the 版记, ISO YYYY-MM-DD
     # Not a 公文 field: the document's opening words (first sentence, ≤ 40 chars). News-style documents have
     # no title; their later passages would lose who/where they are about without it (see README: retrieval).
     lead: str | None = None

@@ -48,6 +48,10 @@ def test_seed_metadata_exact() -> None:
     assert meta.proposal_title == "关于加强政府对科技企业开放创新发展支持的提案"
     assert meta.recipients_cc == "市政协办公室,市政协提案委员会"
     assert meta.addressee == "白夜明委员"
+    assert meta.contact == "苏浩"  # (联系人:苏浩;联系电话 0477-8586566) under the signature
+    assert meta.contact_phone == "0477-8586566"
+    assert meta.print_office == "鄂尔多斯市人民政府办公室"  # 版记: the organ line, then 2025年9月3日印发
+    assert meta.print_date == "2025-09-03"
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -240,6 +244,187 @@ def test_doc_types(title: str, doc_type: str) -> None:
     assert meta.title == title
     assert meta.doc_type == doc_type
     assert meta.doc_type in DOC_TYPES
+
+
+def test_notice_print_line() -> None:
+    meta = _meta(NOTICE)
+    assert (meta.print_office, meta.print_date) == ("鄂尔多斯市人民政府办公室", "2024-03-06")
+    assert (meta.contact, meta.contact_phone) == (None, None)
+
+
+# --- contact note, 印发 line, addressee blocks ----------------------------------------------
+
+LETTER = "XX市人民政府关于某事的通知\nXX发〔2024〕1号\n各有关单位：\n现将有关事项通知如下。\nXX市人民政府\n2024年3月5日\n"
+
+
+@pytest.mark.parametrize(
+    ("note", "contact", "phone"),
+    [
+        ("(联系人:苏浩;联系电话 0477-8586566)", "苏浩", "0477-8586566"),
+        ("（联系人：张三，电话：010-12345678）", "张三", "010-12345678"),
+        ("联系人：张三，电话：010-12345678", "张三", "010-12345678"),
+        ("联系人及电话：李四 13912345678", "李四", "13912345678"),
+        ("联系人及联系方式：李四，13912345678", "李四", "13912345678"),
+        ("联系人：张三\n联系电话：0477-8586566", "张三", "0477-8586566"),  # label lines of their own
+        ("联系电话：0477-8586566\n联系人：张三", "张三", "0477-8586566"),  # the other order
+        ("联系人：王五（0477）8586566", "王五", "0477-8586566"),
+        ("联系人：赵六，联系电话：(0477)8586566、13800001111", "赵六", "0477-8586566、13800001111"),
+        ("联系人：钱七；电话：0477—8586566转801", "钱七", "0477-8586566转801"),
+        ("（联系人：孙八，联系电话：12345）", "孙八", "12345"),
+        (
+            "联系人：刘霞、张宏鸽联系电话：18600636475、13520558904",
+            "刘霞、张宏鸽",
+            "18600636475、13520558904",
+        ),
+        ("联系人：吕老师（+86 13807138996）", "吕老师", "13807138996"),
+        ("联系人：井英，电话：86-10-88388004。", "井英", "010-88388004"),
+        ("联系人：吴十，电话：010-66096771 66020522（传真）", "吴十", "010-66096771"),  # the fax is dropped
+        ("联系人：田宁：0771-8095041，13877153981朱恭春：18677177355", "田宁", "0771-8095041、13877153981"),
+        ("联系人：周九。", "周九", None),  # a name alone still is a note
+        ("联系方式：0477-8586566", None, "0477-8586566"),
+        ("咨询电话：（010）8403-8327", None, "010-84038327"),
+        ("联系电话：0477-8586566，传真：0477-8586567", None, "0477-8586566"),
+    ],
+)
+def test_contact_note_forms(note: str, contact: str | None, phone: str | None) -> None:
+    meta = _meta(LETTER + note)
+    assert (meta.contact, meta.contact_phone) == (contact, phone)
+
+
+def test_contact_first_note_wins() -> None:
+    raw = LETTER + "联系人：甲一，联系电话：0477-1111111\n联系人：乙二，联系电话：0477-2222222"
+    assert (_meta(raw).contact, _meta(raw).contact_phone) == ("甲一", "0477-1111111")
+
+
+def test_contact_in_running_text() -> None:
+    raw = (
+        "商务部办公厅关于某事的通知 各省、自治区、直辖市商务主管部门： 为做好有关工作，现通知如下。重要情况请及时报告。"
+        "联系人：合作司宋晓，电话010-65197437 商务部办公厅 2020年2月12日"
+    )
+    meta = _meta(raw)
+    assert (meta.contact, meta.contact_phone) == ("合作司宋晓", "010-65197437")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "如有问题请拨打0477-8586566咨询。",  # a number in a sentence
+        "市小微企业融资服务窗口开辟服务专线（联系电话：0731—58225116），提供企业融资咨询服务。",  # mid-sentence
+        "请各单位明确一名联系人，于3月1日前报送联系电话。",  # the words, no note
+        "承办联系人及联系方式承运单位向指挥部申报。",  # no colon: a heading run into prose
+        "联系人：联系电话：",  # a blank form
+        "各县（市、区）联系人：旌阳区：张林（18084920429）",  # a list heading, not a name
+        "全市共投入资金53.2亿元，惠及13800001111户。拨打12345热线反映问题。",
+    ],
+)
+def test_no_contact_outside_a_note(body: str) -> None:
+    meta = _meta(LETTER.replace("现将有关事项通知如下。", body))
+    assert (meta.contact, meta.contact_phone) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("banji", "office", "date"),
+    [
+        (
+            "抄送：市委办公室。\n鄂尔多斯市人民政府办公室 2025年9月3日印发",
+            "鄂尔多斯市人民政府办公室",
+            "2025-09-03",
+        ),
+        (
+            "抄送：市委办公室。\n鄂尔多斯市人民政府办公室\n2025年9月3日印发",
+            "鄂尔多斯市人民政府办公室",
+            "2025-09-03",
+        ),
+        ("抄送：市委办公室。\n2025年9月3日印发", None, "2025-09-03"),
+        ("XX市人民政府办公室\n二〇二五年九月三日印发", "XX市人民政府办公室", "2025-09-03"),
+        ("印发日期：2025年9月3日", None, "2025-09-03"),
+        ("本方案自2025年9月3日印发", None, None),  # prose, not an organ
+        ("XX市人民政府办公室2025年9月3日发布", None, None),  # 发布 is not 印发
+    ],
+)
+def test_print_line_forms(banji: str, office: str | None, date: str | None) -> None:
+    meta = _meta(LETTER + banji)
+    assert (meta.print_office, meta.print_date) == (office, date)
+    assert meta.date == "2024-03-05"  # the 成文日期 stays the signature's
+
+
+def test_print_line_in_running_text() -> None:
+    raw = "XX省人民政府办公厅关于某事的通知 …… 抄送：省委各部门，省法院，省检察院。XX省人民政府办公厅2020年2月12日印发"
+    meta = _meta(raw)
+    assert (meta.print_office, meta.print_date) == ("XX省人民政府办公厅", "2020-02-12")
+    news = "新华社北京2月7日电 财政部7日印发通知称，强化疫情防控重点保障企业资金支持。交通运输部于2020年2月15日印发"
+    assert _meta(news).print_date is None  # no organ after the sentence: a news sentence, not the 版记
+
+
+@pytest.mark.parametrize(
+    ("block", "addressee"),
+    [
+        (
+            "各省、自治区、直辖市人民政府，\n国务院各部委、各直属机构：",
+            "各省、自治区、直辖市人民政府，国务院各部委、各直属机构",
+        ),
+        (
+            "各省、自治区、直辖市人民政府，国务院各部委、各\n直属机构：",
+            "各省、自治区、直辖市人民政府，国务院各部委、各直属机构",
+        ),
+        ("河北省人民政府、\n国家发展改革委：", "河北省人民政府、国家发展改革委"),
+        (
+            "各省、自治区、直辖市、新疆生产建设兵团交通运输厅（局、委）：",
+            "各省、自治区、直辖市、新疆生产建设兵团交通运输厅（局、委）",
+        ),
+        ("各旗区人民政府,市人民政府各部门:", "各旗区人民政府,市人民政府各部门"),
+        ("为做好有关工作，现将有关事项\n通知如下：", None),  # prose ending in ： is no 主送
+    ],
+)
+def test_addressee_blocks(block: str, addressee: str | None) -> None:
+    raw = f"国务院关于某事的通知\n国发〔2019〕5号\n{block}\n现将有关事项通知如下。\n国务院\n2019年1月1日"
+    meta = _meta(raw)
+    assert meta.addressee == addressee
+    assert meta.title == "国务院关于某事的通知"
+
+
+def test_long_addressee_list() -> None:
+    organs = "，".join(f"第{n}直属单位" for n in range(1, 30))  # longer than clean's 120-character rule
+    meta = _meta(f"XX部关于某事的通知\nXX发〔2020〕2号\n{organs}，各派出机构：\n现通知如下。")
+    assert meta.addressee == f"{organs}，各派出机构"
+
+
+@pytest.mark.parametrize(
+    ("raw", "addressee"),
+    [
+        (
+            "山东省人民政府办公厅印发关于某事的若干措施的通知鲁政办字〔2020〕18号各市人民政府，各县(市、区)人民政府，"
+            "省政府各部门、各直属机构：《关于某事的若干措施》已经省政府同意，现印发给你们。",
+            "各市人民政府，各县(市、区)人民政府，省政府各部门、各直属机构",
+        ),
+        (  # the title printed again after the 文号
+            "遂宁市人民政府办公室印发《若干措施》的通知遂府办发〔2020〕2号遂宁市人民政府办公室印发《若干措施》的通知"
+            "各县（市、区）人民政府，市直各部门：《若干措施》已经讨论通过，现印发给你们。",
+            "各县（市、区）人民政府，市直各部门",
+        ),
+        (  # no 主送 after the 文号: the body starts
+            "中国人民银行关于某事的通知银发〔2020〕29号新型冠状病毒感染的肺炎疫情发生以来，党中央高度重视：",
+            None,
+        ),
+    ],
+)
+def test_inline_addressee(raw: str, addressee: str | None) -> None:
+    assert _meta(raw).addressee == addressee
+
+
+def test_new_fields_round_trip_through_store_metadata() -> None:
+    from rag.records import Chunk
+    from rag.store import _flat, chunk_from_row
+
+    meta = (
+        _meta(SEED.read_text(encoding="utf-8"))
+        if SEED.exists()
+        else _meta(LETTER + "联系人：张三，电话：010-12345678")
+    )
+    chunk = Chunk("c1", "d1", "a.txt", "正文。", "", 0, 3, 2, 0, meta)
+    back = chunk_from_row("c1", "正文。", _flat(chunk, "hash"))
+    assert back.meta == meta
+    assert back.meta.contact_phone == meta.contact_phone
 
 
 def test_missing_fields_are_none() -> None:
@@ -595,6 +780,29 @@ def test_state_council_doc_types(state_council: dict[str, DocMeta]) -> None:
     assert state_council["sc_03"].proposer is None
 
 
+def test_state_council_addressees(state_council: dict[str, DocMeta]) -> None:
+    """Every State Council document but the 国务院令 (sc_33) names its 主送; the full list, as written."""
+    assert {name for name, meta in state_council.items() if meta.addressee is None} == {"sc_33"}
+    assert state_council["sc_14"].addressee == "河北省人民政府、国家发展改革委"
+    assert state_council["sc_24"].addressee == "黑龙江省人民政府，教育部、外交部、财政部、体育总局"
+    assert state_council["sc_25"].addressee == "马万祺副主席"
+    assert state_council["sc_52"].addressee == (
+        "北京、天津、上海、河北、辽宁、江苏、浙江、福建、山东、河南、湖南、湖北、广东、四川、西藏、陕西省"
+        "（自治区、直辖市）人民政府"
+    )
+
+
+def test_state_council_has_no_contact_or_print_line(state_council: dict[str, DocMeta]) -> None:
+    """These gov.cn texts carry neither a contact note nor a 版记; sc_39 even speaks of 联系方式、监督投诉电话
+    in a sentence: nothing may be read from that."""
+    found = {
+        name: (m.contact, m.contact_phone, m.print_office, m.print_date)
+        for name, m in state_council.items()
+        if m.contact or m.contact_phone or m.print_office or m.print_date
+    }
+    assert found == {}
+
+
 # --- the NCP corpus: no structure, must not break ----------------------------------------
 
 
@@ -608,3 +816,50 @@ def test_ncp_smoke() -> None:
         assert meta.date is None or len(meta.date) == 10
         titled += meta.title is not None
     assert titled > 0
+
+
+# Every NCP document with a contact note, as read (file → (contact, contact_phone)); all others have none.
+# Checked by hand against the files: each is a 联系人 / 联系电话 note, none a number from a sentence.
+NCP_CONTACTS: dict[str, tuple[str | None, str]] = {
+    # clean_text drops the space between two names (孙良谊 王蔚, 刘扬 高顺利): they come out run together
+    "0a03ce2e160e32699f6587bf9bf71487": ("孙良谊王蔚", "010-64521235、010-64521233"),
+    "11ad5401a43c3070b5254d9f662578a2": ("市路政处李勇", "13990220997"),
+    "1aca7fffb59d3ae8aa3181f6dcff61e4": ("田宁", "0771-8095041、13877153981"),
+    "1d525a1121d13ae49f518fe4b7e43527": ("中国华文教育基金会井英", "010-88388004"),
+    "20f18320fa8233d7959aa825f2a5e9c0": ("张李招、赵婷婷", "0591-87856021、87833713"),
+    "7bd39fd72ea03ed79d497b0979782831": (None, "0851-86822440"),
+    "7cca1cb73fad34328575362a3716a3ab": ("兰洁", "010-64962031、13488809182"),
+    "a49587bb7f8c3b6aa95ac23b53243a45": (None, "010-84038327"),
+    "acffff48536e35729f0003992f2db564": ("刘长友", "0311-88615047、18032925850"),
+    "bf3cfea07c3737f597a3e2c695217c76": ("合作司宋晓", "010-65197437"),
+    "f149ca3953c4332688ab711bba0a16f1": ("刘霞、张宏鸽", "18600636475、13520558904"),
+    "f2cb0a5758dc34a78c30da7830cd375d": ("郭永盛", "0919-3185685"),
+    "f3f76a371c2e3472b7a464e2d6ae18a7": ("刘扬高顺利", "010-66096771"),  # its 66020522（传真） is dropped
+    "f8e76c9b7c323923b680dc9edc138c1f": ("李宝星、刘虎成", "010-85093851、85093840"),
+    "feabf468be5233e79967f53e9c5529c8": (None, "0523-86391105、0523-86391112"),
+}
+
+
+@pytest.fixture(scope="module")
+def ncp() -> dict[str, DocMeta]:
+    folder = _shared("ncp")
+    return {f.stem: _meta(f.read_text(encoding="utf-8")) for f in sorted(folder.glob("*.txt"))}
+
+
+def test_ncp_contact_notes(ncp: dict[str, DocMeta]) -> None:
+    found = {name: (m.contact, m.contact_phone) for name, m in ncp.items() if m.contact or m.contact_phone}
+    assert found == NCP_CONTACTS
+
+
+def test_ncp_print_line_and_inline_addressees(ncp: dict[str, DocMeta]) -> None:
+    printed = {
+        name: (m.print_office, m.print_date) for name, m in ncp.items() if m.print_office or m.print_date
+    }
+    assert printed == {"37dd65b1c0393982a572cbae7058dc46": ("山东省人民政府办公厅", "2020-02-12")}
+    meta = ncp["37dd65b1c0393982a572cbae7058dc46"]
+    assert meta.addressee == "各市人民政府，各县(市、区)人民政府，省政府各部门、各直属机构"
+    # a 主送 follows nearly every 文号 that opens a notice (银发〔2020〕29号 is followed by its body)
+    numbered = [m for m in ncp.values() if m.doc_number]
+    assert sum(m.addressee is not None for m in numbered) >= len(numbered) - 2
+    for m in ncp.values():
+        assert m.addressee is None or ("关于" not in m.addressee and "〔" not in m.addressee), m.addressee
