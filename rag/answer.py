@@ -12,72 +12,37 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from . import markers
+import numpy as np
+
+from . import forms, markers
 from .embed import BaseEmbedder
+from .intents import Intent, as_fact, classify
 from .lexical import tokenize
-from .records import REFUSAL, Answer, Citation, Hit
+from .records import REFUSAL, Answer, Chunk, Citation, Hit, RelatedDoc
+from .sentences import CLOSERS, ENDS, OPENS_NEXT, SOFT_ENDS, split_sentences
 
 REFUSAL_HINT = " 可以换个说法，或提供文号、提案编号、政策名称等关键词。"
 REFUSAL_TEXT = REFUSAL + REFUSAL_HINT
 
 
-def refusal(question: str, warnings: Sequence[str] = ()) -> Answer:
-    """The answer when no passage supports one: one wording everywhere (UI, API, both answerers)."""
-    return Answer(question=question, text=REFUSAL_TEXT, refused=True, warnings=list(warnings))
+def refusal(question: str, warnings: Sequence[str] = (), about: Sequence[str] = (),
+            related: Sequence[RelatedDoc] = ()) -> Answer:
+    """The answer when no passage supports one: one wording everywhere (UI, API, both answerers). ``about``:
+    the places the question names that no found document is about (未在已收录文件中找到关于“银川市”的…)."""
+    text = REFUSAL_TEXT
+    if about:
+        named = "、".join(f"“{p}”" for p in about)
+        text = REFUSAL.replace("找到相关依据", f"找到关于{named}的相关依据") + REFUSAL_HINT
+    return Answer(question=question, text=text, refused=True, warnings=list(warnings), related=list(related))
 
 
-# --- sentences --------------------------------------------------------------------------------------
+# --- sentences: rag.sentences ------------------------------------------------------------------------
 
-_ENDS = "。！？；!?;"
-_SOFT_ENDS = ("；", ";")  # a semicolon inside brackets separates list members, not sentences
-_OPENS_NEXT = (*_SOFT_ENDS, "？", "?", "：", ":")  # a sentence ending so is completed by the next one
 _MAX_RUN = 6
-_CLOSERS = "”’）)」』》】"
-_OPENERS = "（("
-_BRACKET_CLOSE = "）)"
-_WORDY = re.compile(r"[\w\u4e00-\u9fff]")
 _WS = re.compile(r"\s+")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of ``text`` as exact substrings (stripped), cut after 。！？； and at line breaks. A closing
-    quote or bracket right after the end mark stays with its sentence (…“双向奔赴”。 / …。”); a semicolon
-    inside brackets does not cut ((联系人:苏浩;联系电话…)). 一是…。 items stay whole."""
-    out: list[str] = []
-    for line in text.splitlines():
-        start, depth, i, n = 0, 0, 0, len(line)
-        while i < n:
-            ch = line[i]
-            if ch in _OPENERS:
-                depth += 1
-            elif ch in _BRACKET_CLOSE:
-                depth = max(0, depth - 1)
-            if ch in _ENDS and not (ch in _SOFT_ENDS and depth > 0):
-                j = i + 1
-                while j < n and (line[j] in _ENDS or line[j] in _CLOSERS or _closes_ascii_quote(line, start, j)):
-                    if line[j] in _BRACKET_CLOSE:
-                        depth = max(0, depth - 1)
-                    j += 1
-                _emit(out, line[start:j])
-                start = i = j
-                continue
-            i += 1
-        _emit(out, line[start:])
-    return out
-
-
-def _closes_ascii_quote(line: str, start: int, j: int) -> bool:
-    # An ASCII quote after an end mark closes the sentence's quote only if one is open (odd count so far).
-    return line[j] == '"' and line[start:j].count('"') % 2 == 1
-
-
-def _emit(out: list[str], s: str) -> None:
-    s = s.strip()
-    if s and _WORDY.search(s):
-        out.append(s)
 
 
 # --- enumerations -----------------------------------------------------------------------------------
@@ -99,6 +64,8 @@ _LIST_QUESTION = re.compile(
     r"|什么条件|什么规定|什么服务|什么保障|什么工作|什么办法|措施有|包括|列举|分别|主要内容"
 )
 _HAS_DIGIT = re.compile(r"\d")
+_FIGURES = {k: re.compile(v) for k, v in markers.FIGURE.items()}
+_PROCEDURE_CUE = re.compile(markers.PROCEDURE_CUE)
 _LABEL_VALUE = re.compile(r"^[^：:（(]{1,12}[：:]\s*\S")
 _ITEM_LABEL_MAX = 24
 _ANNOUNCE = re.compile(r"(?:如下|以下几[点条项个方面]|下列[^。]{0,6})[。：:]$")
@@ -120,7 +87,7 @@ def is_list_question(question: str) -> bool:
 
 
 def _strip_end(s: str) -> str:
-    return s.strip().rstrip(_ENDS + "：:")
+    return s.strip().rstrip(ENDS + "：:")
 
 
 def _path(section: str) -> list[str]:
@@ -163,6 +130,7 @@ class ExtractiveAnswerer:
         passage_weight: float = 0.1,
         rank_bonus: float = 0.05,
         retrieval_weight: float = 0.3,
+        documents: Callable[[str], list[Chunk]] | None = None,
     ) -> None:
         if max_sentences <= 0 or max_citations <= 0 or max_passages <= 0:
             raise ValueError("max_sentences, max_citations and max_passages must be > 0")
@@ -177,18 +145,36 @@ class ExtractiveAnswerer:
         self.passage_weight = passage_weight
         self.rank_bonus = rank_bonus
         self.retrieval_weight = retrieval_weight
+        # A document's passages by doc id (the retriever's ``document_chunks``): document facts and outlines
+        # are read from the whole document. Without it, from the retrieved passages of that document.
+        self.documents = documents
 
     # the whole thing --------------------------------------------------------------------------------
-    def answer(self, question: str, hits: list[Hit]) -> Answer:
+    def answer(self, question: str, hits: list[Hit], intent: Intent | None = None) -> Answer:
         if not hits:
             return refusal(question)
+        intent = intent or classify(question)
+        if intent.kind in ("docfact", "outline", "section", "next"):
+            chunks = self._document(hits[0])
+            shaped = (
+                forms.doc_fact(question, intent, chunks) if intent.kind == "docfact"
+                else forms.outline(question, chunks) if intent.kind == "outline"
+                else forms.next_steps(question, chunks) if intent.kind == "next"
+                else forms.section(question, intent, chunks)
+            )
+            if shaped is not None:
+                return shaped
+            if intent.kind == "docfact":
+                intent = as_fact(intent)
         hits = hits[: self.max_passages]
         sents = self._sentences(hits)
         if not sents:
             return refusal(question)
         self._score(question, sents, hits)
+        self._shape_scores(intent, sents)
         best = max(sents, key=lambda s: s.score)
-        chosen = self._select(sents)
+        limit = self.max_sentences if intent.kind not in ("fact",) else min(self.max_sentences, 3)
+        chosen = self._select(sents, limit)
         if is_list_question(question):
             items = self._list_items(best, sents, hits)
             # A list only when the best sentence is in it (or only names the section): 哪些旗区… is answered
@@ -197,6 +183,13 @@ class ExtractiveAnswerer:
             if len(items) >= 2 and in_list:
                 return self._render_list(question, hits, [self._trim_item(it) for it in items], chosen)
         return self._render(question, hits, [], chosen)
+
+    def _document(self, hit: Hit) -> list[Chunk]:
+        if self.documents is not None:
+            chunks = self.documents(hit.chunk.doc_id)
+            if chunks:
+                return chunks
+        return [hit.chunk]
 
     # sentences and scores ---------------------------------------------------------------------------
     @staticmethod
@@ -215,12 +208,15 @@ class ExtractiveAnswerer:
         return out
 
     def _score(self, question: str, sents: list[_Sent], hits: list[Hit]) -> None:
-        q = self.embedder.embed_query_vec(question)
-        cos = self.embedder.embed_texts([s.text for s in sents]) @ q
-        # Sentence-embedding cosines sit in a narrow band (0.6–0.9 for m3e): spread them, but never divide by
-        # less than 0.1 so near-equal sentences are not blown apart by noise.
-        lo, hi = float(cos.min()), float(cos.max())
-        dense = (cos - lo) / max(hi - lo, 0.1)
+        if self.dense_weight > 0:
+            q = self.embedder.embed_query_vec(question)
+            cos = self.embedder.embed_texts([s.text for s in sents]) @ q
+            # Sentence-embedding cosines sit in a narrow band (0.6–0.9 for m3e): spread them, but never divide
+            # by less than 0.1 so near-equal sentences are not blown apart by noise.
+            lo, hi = float(cos.min()), float(cos.max())
+            dense = (cos - lo) / max(hi - lo, 0.1)
+        else:
+            dense = np.zeros(len(sents))
         qtok = set(tokenize(question))
         passage_share = [_share(qtok, set(tokenize(f"{h.chunk.meta.title or ''} {h.chunk.section} {h.chunk.text}")))
                          for h in hits]
@@ -247,13 +243,26 @@ class ExtractiveAnswerer:
             if stok and stok <= qtok:
                 s.score *= 0.3  # it only echoes the question (the 文号 asked about): no new information
 
-    def _select(self, sents: list[_Sent]) -> list[_Sent]:
+    @staticmethod
+    def _shape_scores(intent: Intent, sents: list[_Sent]) -> None:
+        """A fact question wants the sentence holding that kind of figure (最高多少钱 → an amount); a
+        procedure question the sentences naming the office, channel, materials or phone."""
+        if intent.kind == "fact" and intent.figure in _FIGURES:
+            pat = _FIGURES[intent.figure]
+            for s in sents:
+                s.score *= 1.3 if pat.search(s.text) else 0.7
+        elif intent.kind == "procedure":
+            for s in sents:
+                s.score *= 1.25 if _PROCEDURE_CUE.search(s.text) else 0.8
+
+    def _select(self, sents: list[_Sent], limit: int | None = None) -> list[_Sent]:
+        limit = limit or self.max_sentences
         ranked = sorted(sents, key=lambda s: s.score, reverse=True)
         floor = ranked[0].score * self.ratio
         chosen: list[_Sent] = []
         passages: set[int] = set()
         for s in ranked:
-            if s.score < floor or len(chosen) >= self.max_sentences:
+            if s.score < floor or len(chosen) >= limit:
                 break
             if s.hit not in passages and len(passages) >= self.max_citations:
                 continue
@@ -299,13 +308,13 @@ class ExtractiveAnswerer:
         for s in chosen:
             cur: _Sent | None = s
             for _ in range(_MAX_RUN):
-                if cur is None or not cur.text.endswith(_OPENS_NEXT):
+                if cur is None or not cur.text.endswith(OPENS_NEXT):
                     break
                 cur = take(index.get((cur.hit, cur.pos + 1)))
             cur = s
             for _ in range(_MAX_RUN):
                 prv = index.get((cur.hit, cur.pos - 1)) if cur else None
-                if prv is None or not prv.text.endswith(_SOFT_ENDS):
+                if prv is None or not prv.text.endswith(SOFT_ENDS):
                     break
                 cur = take(prv)
         return out
@@ -390,7 +399,7 @@ class ExtractiveAnswerer:
                 used.setdefault(s.hit, []).append(s.text)
                 nxt = sents[i + 1] if i + 1 < len(sents) else None
                 # Clauses joined by ； are one sentence: its marker goes after the last clause.
-                joined = (nxt is not None and s.text.endswith(_SOFT_ENDS) and nxt.hit == s.hit
+                joined = (nxt is not None and s.text.endswith(SOFT_ENDS) and nxt.hit == s.hit
                           and s.text + nxt.text in hits[s.hit].chunk.text)
                 out.append(s.text if joined else f"{s.text}[{n}]")
             return "".join(out)
@@ -422,7 +431,7 @@ def _form_factor(s: str) -> float:
     label (一是政策保障激励企业研发投入。). ``label：value`` lines (签发人：张秀玲) are statements."""
     if _HEADING_LINE.match(s):
         return 0.5
-    if not s.rstrip(_CLOSERS).endswith(tuple(_ENDS)) and not _LABEL_VALUE.search(s):
+    if not s.rstrip(CLOSERS).endswith(tuple(ENDS)) and not _LABEL_VALUE.search(s):
         return 0.6
     if item_family(s) and len(s) <= _ITEM_LABEL_MAX:
         return 0.7

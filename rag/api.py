@@ -141,7 +141,9 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
                 "answer": ans.text,
                 "refused": ans.refused,
                 "question": ans.question,
+                "standalone_question": ans.question,
                 "citations": [c.to_api() for c in ans.citations],
+                "related": [r.to_api() for r in ans.related],
                 "warnings": ans.warnings,
             }
         )

@@ -11,15 +11,17 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Protocol
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from .answer import ExtractiveAnswerer
+from . import scope
+from .answer import ExtractiveAnswerer, refusal
+from .intents import Intent, classify
 from .lexical import STOPWORDS
+from .lexical import pos_words as _words
 from .llm import NO_CITATION_WARNING, GenerationGate, GenerativeAnswerer, message_text
 from .metadata import find_doc_numbers
 from .records import Answer
@@ -34,6 +36,12 @@ class Retriever(Protocol):
     """What the engine needs of a retriever (``HybridRetriever`` in production, a stub in tests)."""
 
     def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None) -> RetrievalResult: ...
+
+    def source_of(self, text: str) -> str | None:
+        """The file a quoted answer's sentences come from (None when none is found verbatim)."""
+        ...
+
+    def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]: ...
 
 
 # --- rule-based rewriting ---------------------------------------------------------------------------
@@ -61,7 +69,9 @@ _GENERIC = frozenset(
 # these (具体金额是多少？ / 签发人是谁？) needs the conversation's topic.
 _ASPECT = frozenset(
     "具体 金额 数额 数量 标准 条件 要求 流程 时间 期限 地点 对象 范围 依据 详细 细节 签发 签发人 文号 发文 发文机关 发文单位 提案人"
-    " 抄送 落款 标题 题目".split()
+    " 抄送 落款 标题 题目 最高 最低 最多 最少 上限 多少钱 钱 额度 比例 截止 截止时间 电话 联系电话 联系人 联系方式 部门 单位"
+    " 地址 网址 渠道 方式 办法 材料 手续 主要 答复 回复 内容 情况 政策 措施 支持 补贴 补助 奖励 规定 申请 办理 有效期"
+    " 提案 建议 第一 第二 第三 第四 第五 第六 方面 部分 一个 几个".split()
 )
 _ENTITY_TAGS = frozenset({"ns", "nr", "nt", "nz", "nrt", "nrfg"})
 _NOUN_TAGS = frozenset({"n", "nz", "ng", "nt", "ns", "nr", "j"})
@@ -79,25 +89,6 @@ _MORE = re.compile(r"^(?:还有|其他|其它|别的|另外还有|更多)")
 # A follow-up that switches the aspect (那融资方面呢？ / 另外，人才方面？) rather than narrowing the topic.
 _SWITCH = re.compile(r"^(?:那么|那(?![些个里儿份])|还有|另外|此外|至于|对于)|呢\s*[？?]*\s*$")
 _MIN_CONTENT_WORDS = 3
-
-
-@lru_cache(maxsize=1)
-def _posseg() -> Any:
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter
-    return jieba.posseg
-
-
-def _words(text: str) -> list[tuple[str, str, int]]:
-    """(word, POS tag, start offset) by jieba."""
-    out: list[tuple[str, str, int]] = []
-    pos = 0
-    for w in _posseg().cut(text):
-        out.append((w.word, w.flag, pos))
-        pos += len(w.word)
-    return out
 
 
 def content_words(text: str) -> list[str]:
@@ -128,6 +119,14 @@ def looks_like_followup(question: str) -> bool:
     # Without a follow-up marker, only a question with no topic word of its own (是哪天发的？/ 具体金额是多少？)
     # borrows the conversation's topic: 今天天气怎么样 after a policy question is a new, off-topic question.
     return not set(content_words(q)) - _ASPECT
+
+
+def names_own_topic(question: str) -> bool:
+    """A question that says itself what it is about: it names a document (文号, proposal number, 《title》)
+    or a place, organisation or person. Any other question asked in a conversation (员工没地方住怎么办？ /
+    第三个方面具体说了什么？ / 执行到什么时候？) is first put to the document under discussion."""
+    q = question.strip()
+    return bool(anchors(q)) or any(tag in _ENTITY_TAGS for _, tag, _ in _words(q))
 
 
 def _split_frame(text: str) -> tuple[str, str]:
@@ -301,13 +300,36 @@ class ChatEngine:
         with self.gate.hold():
             yield from self._stream(question, history, filters)
 
+    def search(self, question: str, history: History | None = None, filters: Filters | None = None
+               ) -> tuple[str, Intent, RetrievalResult]:
+        """(stand-alone question, what it asks, what was found). A follow-up that the document of the
+        previous answer can answer is answered from that document only (那融资方面呢？ stays in the reply
+        letter under discussion); otherwise, or when that document has nothing relevant, the whole store."""
+        q = self.standalone(question, history)
+        own = classify(question)
+        intent = own if own.kind != "text" else classify(q)
+        turns = _turns(history)
+        if turns and (looks_like_followup(question) or not names_own_topic(question)):
+            last = next((c for r, c in reversed(turns) if r == "assistant"), "")
+            src = self.retriever.source_of(last) if last else None
+            if src and (filters is None or filters.source in (None, src)):
+                res = self.retriever.retrieve(q, replace(filters or Filters(), source=src), self.k)
+                if res.hits:
+                    return q, intent, res
+        return q, intent, self.retriever.retrieve(q, filters, self.k)
+
     def _stream(
         self, question: str, history: History | None, filters: Filters | None
     ) -> Iterator[tuple[str, Answer | None]]:
-        q = self.standalone(question, history)
-        hits = self.retriever.retrieve(q, filters, self.k).hits
+        q, intent, res = self.search(question, history, filters)
+        hits = res.hits
+        verdict = scope.judge(question, hits, self.retriever.document_texts)
+        if verdict.refused:
+            ans = refusal(q, about=verdict.missing, related=verdict.related)
+            yield ans.text, ans
+            return
         if self.generative is None or not hits:
-            ans = self.extractive.answer(q, hits)
+            ans = self.extractive.answer(q, hits, intent)
             yield ans.text, ans
             return
         parts: list[str] = []
@@ -317,7 +339,7 @@ class ChatEngine:
                 yield "".join(parts), None
         except Exception as e:  # the model went away mid-answer: fall back rather than fail the question
             log.warning("generative answer failed, falling back to extractive: %s", e)
-            ans = self.extractive.answer(q, hits)
+            ans = self.extractive.answer(q, hits, intent)
             ans.warnings.append(f"生成式回答失败，已改用原文摘录：{type(e).__name__}")
             yield ans.text, ans
             return
@@ -325,7 +347,7 @@ class ChatEngine:
         if ans.refused and NO_CITATION_WARNING in ans.warnings:
             # The model answered but cited nothing (small local models forget the markers): the passages
             # passed the relevance floor, so quote them instead of refusing.
-            fallback = self.extractive.answer(q, hits)
+            fallback = self.extractive.answer(q, hits, intent)
             fallback.warnings = [*ans.warnings, *fallback.warnings]
             ans = fallback
         yield ans.text, ans

@@ -65,6 +65,25 @@ def _jieba() -> Any:
     return jieba
 
 
+@lru_cache(maxsize=1)
+def _posseg() -> Any:
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter
+    return jieba.posseg
+
+
+def pos_words(text: str) -> list[tuple[str, str, int]]:
+    """(word, POS tag, start offset) by jieba."""
+    out: list[tuple[str, str, int]] = []
+    pos = 0
+    for w in _posseg().cut(text):
+        out.append((w.word, w.flag, pos))
+        pos += len(w.word)
+    return out
+
+
 def _special(text: str) -> list[str]:
     """Whole tokens for the things users type exactly: 文号, proposal numbers, amounts, quoted names."""
     out: list[str] = []

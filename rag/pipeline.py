@@ -61,7 +61,10 @@ class Pipeline:
         model = make_chat_model(st)
         generative = GenerativeAnswerer(model) if model is not None else None
         gate = GenerationGate(st.llm_slots, st.queue_max_size) if generative is not None else None
-        return ChatEngine(self.retriever, ExtractiveAnswerer(self.embedder), generative, k=st.top_k, gate=gate)
+        extractive = ExtractiveAnswerer(
+            self.embedder, documents=self.retriever.document_chunks, dense_weight=0.45 if st.sentence_dense else 0.0
+        )
+        return ChatEngine(self.retriever, extractive, generative, k=st.top_k, gate=gate)
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for: the embedding model, jieba's dictionary,

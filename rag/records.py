@@ -166,6 +166,26 @@ class Citation:
 REFUSAL = "未在已收录文件中找到相关依据。"
 
 
+@dataclass(frozen=True)
+class RelatedDoc:
+    """A document offered beside a refusal ("相关文件"): found by the search, but not an answer's source."""
+
+    doc_id: str
+    title: str
+    doc_number: str | None
+    date: str | None
+    source: str
+
+    @classmethod
+    def from_hit(cls, hit: Hit) -> RelatedDoc:
+        m = hit.chunk.meta
+        return cls(hit.chunk.doc_id, m.title or m.lead or hit.chunk.source, m.doc_number, m.date, hit.chunk.source)
+
+    def to_api(self) -> dict[str, Any]:
+        return {"doc_id": self.doc_id, "title": self.title, "doc_number": self.doc_number, "date": self.date,
+                "source": self.source}
+
+
 @dataclass
 class Answer:
     question: str  # the stand-alone question that was searched (after follow-up rewriting)
@@ -173,3 +193,4 @@ class Answer:
     refused: bool
     citations: list[Citation] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # e.g. a figure not found in its cited passage
+    related: list[RelatedDoc] = field(default_factory=list)  # with a refusal: documents found, not sources

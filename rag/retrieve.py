@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +109,7 @@ class RetrievalResult:
 
 
 _WS = re.compile(r"\s+")
+_MARK = re.compile(r"\[\d{1,3}\]")
 
 
 def _norm(text: str) -> str:
@@ -257,6 +259,32 @@ class HybridRetriever:
                 low = c.text.lower()
                 overlap = sum(t in low for t in qtok)
                 h.score += 1.0 + overlap * 0.01 + (0.005 if c.ordinal == 0 else 0.0)
+
+    def source_of(self, text: str) -> str | None:
+        """The file an earlier answer quoted: the document whose passage holds, verbatim, the longest
+        sentence of ``text`` (answers quote sentences whole, followed by their [n] marker). One keyword
+        search; None when no sentence is found verbatim (a refusal, a model's own words)."""
+        from .sentences import split_sentences
+
+        plain = _MARK.sub("\n", text)
+        # The lead-in (根据《…》（…）：) is the answer's own words, not a quote.
+        sents = sorted((x for x in split_sentences(plain) if len(x) >= 8 and not x.startswith("根据《")),
+                       key=len, reverse=True)[:3]
+        for sent in sents:
+            norm = _norm(sent)
+            for c in self.store.get_chunks([cid for cid, _ in self.lexical.search(sent, 3)]):
+                if norm in _norm(c.text):
+                    return c.source
+        # An answer from the metadata (…的成文日期：…) quotes no sentence but names its document's 文号.
+        for did in self.exact_docs(" ".join(find_doc_numbers(text)[:1])):
+            chunks = self.store.get_chunks(self.lexical.doc_chunk_ids(did)[:1])
+            if chunks:
+                return chunks[0].source
+        return None
+
+    def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """The whole texts of these documents (for checks that read a document, not a passage)."""
+        return self.store.doc_texts(doc_ids)
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:
         """All passages of one complete document, in document order. By id through the keyword index: a get

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     max_per_doc: int = Field(default=3, gt=0)
 
     # answering and serving
+    # Sentence vectors at question time cost ~15x the retrieval and, measured on the answer dev set, moved answer
+    # recall by 0.2 points (README, "Answers"): off by default; keyword, passage and retrieval evidence pick
+    # the sentences.
+    sentence_dense: bool = Field(default=False, description="score answer sentences by embedding too (slow)")
     llm: Literal["none", "local", "openai"] = "none"
     llm_base_url: str = ""
     llm_model: str = ""

@@ -206,6 +206,14 @@ class ChromaStore:
         got = self.docs.get(ids=[doc_id], include=["documents"])
         return got["documents"][0] if got["ids"] else None
 
+    def doc_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """Whole cleaned texts of several documents in one get (missing ones left out)."""
+        ids = [d for d in dict.fromkeys(doc_ids) if d != STAMP_ID]
+        if not ids:
+            return {}
+        got = self.docs.get(ids=ids, include=["documents"])
+        return {i: t for i, t in zip(got["ids"], got["documents"], strict=True) if t is not None}
+
     def chunk_rows(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Every chunk (id, passage, metadata), in pages; the keyword index is built from this."""
         yield from self._iter(self.chunks, include=["documents", "metadatas"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -129,6 +130,13 @@ class StubRetriever:
             for i, (key, text) in enumerate(passages.items())
         }
         self.queries: list[tuple[str, Filters | None, int | None]] = []
+
+    def source_of(self, text: str) -> str | None:
+        """The stub's one document, when the text quotes one of its passages."""
+        return "seed.txt" if any(h.chunk.text[:12] in text for h in self.hits.values()) else None
+
+    def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        return {h.chunk.doc_id: h.chunk.text for h in self.hits.values() if h.chunk.doc_id in doc_ids}
 
     def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None) -> RetrievalResult:
         self.queries.append((query, filters, k))
