@@ -131,6 +131,8 @@ class ExtractiveAnswerer:
         rank_bonus: float = 0.05,
         retrieval_weight: float = 0.3,
         documents: Callable[[str], list[Chunk]] | None = None,
+        context_chars: int = 250,
+        context_order: tuple[int, ...] = (1, -1, 2),
     ) -> None:
         if max_sentences <= 0 or max_citations <= 0 or max_passages <= 0:
             raise ValueError("max_sentences, max_citations and max_passages must be > 0")
@@ -148,12 +150,16 @@ class ExtractiveAnswerer:
         # A document's passages by doc id (the retriever's ``document_chunks``): document facts and outlines
         # are read from the whole document. Without it, from the retrieved passages of that document.
         self.documents = documents
+        self.context_chars = context_chars
+        self.context_order = context_order
 
     # the whole thing --------------------------------------------------------------------------------
     def answer(self, question: str, hits: list[Hit], intent: Intent | None = None) -> Answer:
         if not hits:
             return refusal(question)
         intent = intent or classify(question)
+        if intent.kind == "docfact" and _asks_about_part(question, intent, hits[0]):
+            intent = as_fact(intent)  # 绵竹市的联系人是谁？: a contact listed in the text, not the document's own
         if intent.kind in ("docfact", "outline", "section", "next"):
             chunks = self._document(hits[0])
             shaped = (
@@ -229,6 +235,7 @@ class ExtractiveAnswerer:
         # sentence that answers is the one matching the rest (融资).
         q_eff = [(qtok - set(tokenize(h.chunk.meta.heading or ""))) or qtok for h in hits]
         stoks = [set(tokenize(s.text)) for s in sents]
+        titles = [_WS.sub("", h.chunk.meta.title or "") if len(h.chunk.meta.title or "") >= 8 else "" for h in hits]
         idf = _local_idf(qtok, stoks)
         for s, d, stok in zip(sents, dense.tolist(), stoks, strict=True):
             kw = _share(q_eff[s.hit], stok, idf)
@@ -240,6 +247,9 @@ class ExtractiveAnswerer:
                 + self.retrieval_weight * retrieval[s.hit]
             )
             s.score *= _form_factor(s.text)
+            title = titles[s.hit]
+            if title and title in _WS.sub("", s.text):
+                s.score *= 0.5  # a head block run into one sentence (title + 文号 + addressee): not the answer
             if stok and stok <= qtok:
                 s.score *= 0.3  # it only echoes the question (the 文号 asked about): no new information
 
@@ -269,7 +279,26 @@ class ExtractiveAnswerer:
             chosen.append(s)
             passages.add(s.hit)
         chosen = self._complete_semicolon_runs(sents, chosen)
-        return self._expand_item_labels(sents, chosen)
+        chosen = self._expand_item_labels(sents, chosen)
+        return self._add_context(sents, chosen, ranked[0])
+
+    def _add_context(self, sents: list[_Sent], chosen: list[_Sent], best: _Sent) -> list[_Sent]:
+        """The best sentence rarely stands alone: the sentences around it in its passage (the one that
+        introduces it, the ones that carry on) complete it, up to ``context_chars`` in all."""
+        if self.context_chars <= 0:
+            return chosen
+        index = {(s.hit, s.pos): s for s in sents}
+        out = list(chosen)
+        size = sum(len(s.text) for s in out if s.hit == best.hit)
+        for step in self.context_order:
+            x = index.get((best.hit, best.pos + step))
+            if x is None or x in out:
+                continue
+            if size + len(x.text) > self.context_chars:
+                break
+            out.append(x)
+            size += len(x.text)
+        return out
 
     def _expand_item_labels(self, sents: list[_Sent], chosen: list[_Sent]) -> list[_Sent]:
         """A chosen item label (一是开拓科技型企业融资渠道。) says only what the item is about: bring its figures
@@ -424,6 +453,18 @@ class ExtractiveAnswerer:
             groups.setdefault(hits[s.hit].chunk.doc_id, []).append(s)
         return [sorted(g, key=lambda s: (hits[s.hit].chunk.start, hits[s.hit].chunk.ordinal, s.pos))
                 for g in groups.values()]
+
+
+def _asks_about_part(question: str, intent: Intent, hit: Hit) -> bool:
+    """A contact question that names a place the document's own contact note is not about (the document
+    lists one contact per county): the text answers it, not the metadata."""
+    from .scope import places
+
+    m = hit.chunk.meta
+    if not (m.contact or m.contact_phone) or not {"contact", "contact_phone"} & set(intent.fields):
+        return False
+    own = " ".join(x for x in (m.title, m.lead, m.issuer, m.contact) if x)
+    return any(p not in own for p in places(question))
 
 
 def _form_factor(s: str) -> float:

@@ -24,7 +24,7 @@ from .lexical import STOPWORDS
 from .lexical import pos_words as _words
 from .llm import NO_CITATION_WARNING, GenerationGate, GenerativeAnswerer, message_text
 from .metadata import find_doc_numbers
-from .records import Answer
+from .records import Answer, Hit
 from .retrieve import Filters, RetrievalResult
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ class Retriever(Protocol):
         ...
 
     def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]: ...
+
+    def knows(self, term: str) -> bool: ...
 
 
 # --- rule-based rewriting ---------------------------------------------------------------------------
@@ -121,12 +123,23 @@ def looks_like_followup(question: str) -> bool:
     return not set(content_words(q)) - _ASPECT
 
 
+_DOC_LEVEL = frozenset({"docfact", "outline", "section", "next"})
+# Organs every document is from or about: naming them does not make a question self-contained (国办采取了
+# 哪几方面措施？ asks about the reply under discussion).
+_GENERIC_ORGANS = frozenset("国务院 国办 国务院办公厅 中央 党中央 市政府 省政府 区政府 县政府 政府 人民政府 市委 省委".split())
+
+
+def _shares_words(question: str, hits: Sequence[Hit]) -> bool:
+    words = set(content_words(question)) - _ASPECT
+    return any(w in h.chunk.text for w in words for h in hits)
+
+
 def names_own_topic(question: str) -> bool:
     """A question that says itself what it is about: it names a document (文号, proposal number, 《title》)
     or a place, organisation or person. Any other question asked in a conversation (员工没地方住怎么办？ /
     第三个方面具体说了什么？ / 执行到什么时候？) is first put to the document under discussion."""
     q = question.strip()
-    return bool(anchors(q)) or any(tag in _ENTITY_TAGS for _, tag, _ in _words(q))
+    return bool(anchors(q)) or any(tag in _ENTITY_TAGS and w not in _GENERIC_ORGANS for w, tag, _ in _words(q))
 
 
 def _split_frame(text: str) -> tuple[str, str]:
@@ -316,6 +329,10 @@ class ChatEngine:
                 res = self.retriever.retrieve(q, replace(filters or Filters(), source=src), self.k)
                 if res.hits:
                     return q, intent, res
+                # Below the floor, the document under discussion still answers what is asked of the document
+                # as a whole (第三个方面说了什么？ / 是哪天发的？) and what it has words for (原来定好的开庭怎么安排？).
+                if res.below_floor and (intent.kind in _DOC_LEVEL or _shares_words(question, res.below_floor)):
+                    return q, intent, replace(res, hits=res.below_floor, refused=False, below_floor=[])
         return q, intent, self.retriever.retrieve(q, filters, self.k)
 
     def _stream(
@@ -323,7 +340,7 @@ class ChatEngine:
     ) -> Iterator[tuple[str, Answer | None]]:
         q, intent, res = self.search(question, history, filters)
         hits = res.hits
-        verdict = scope.judge(question, hits, self.retriever.document_texts)
+        verdict = scope.judge(question, hits, self.retriever)
         if verdict.refused:
             ans = refusal(q, about=verdict.missing, related=verdict.related)
             yield ans.text, ans

@@ -131,13 +131,13 @@ def doc_fact(question: str, intent: Intent, chunks: Sequence[Chunk]) -> Answer |
     if not parts:
         return None
     cites: dict[str, Citation] = {}
-    lines = []
     for text, c in parts:
         cit = cites.setdefault(c.id, Citation.from_hit(len(cites) + 1, Hit(chunk=c, score=0.0)))
         cit.used.append(text.split("：", 1)[1])
-        lines.append(f"{text}[{cit.n}]")
-    body = "；".join(lines)
-    return Answer(question=question, text=f"{doc_name(meta, source)}的{body}。", refused=False,
+    # One sentence, its markers after the full stop (…0477-8586566。[1]): a value is never run into a marker.
+    body = "；".join(text for text, _ in parts)
+    marks = "".join(f"[{cites[cid].n}]" for cid in dict.fromkeys(c.id for _, c in parts))
+    return Answer(question=question, text=f"{doc_name(meta, source)}的{body}。{marks}", refused=False,
                   citations=list(cites.values()))
 
 
@@ -213,6 +213,8 @@ def outline(question: str, chunks: Sequence[Chunk], max_paragraphs: int = 6, max
     cites: dict[str, Citation] = {}
     lines: list[str] = []
     parts = top_parts(chunks)
+    if not parts and meta.doc_type not in ("reply_letter", "reply"):
+        return None  # a news text has no outline: its sentences answer instead
     if parts:
         with_first = sum(len(p.heading) + len(p.first or "") for p in parts) <= max_chars
         for p in parts:

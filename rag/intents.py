@@ -72,6 +72,8 @@ def classify(question: str) -> Intent:
     fields_ = tuple(f for f, pat in _DOC_FACTS if pat.search(q))
     if "contact_phone" in fields_ and "contact" not in fields_ and re.search(markers.ASK_CONTACT_WORD, q):
         fields_ = ("contact", *fields_)
+    if set(fields_) & {"contact", "contact_phone"} and re.search(markers.ASK_SERVICE_LINE, q):
+        return Intent("fact", figure="phone")
     if "print_office" in fields_:
         fields_ = tuple(f for f in fields_ if f != "issuer")
     if "print_date" in fields_ and "date" not in fields_:

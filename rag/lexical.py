@@ -350,6 +350,16 @@ class LexicalIndex:
             idx.doc_set = set(idx.docs)
         return idx.doc_set
 
+    def knows(self, term: str) -> bool:
+        """Whether any passage holds ``term``: each of its character bigrams is an indexed token (a
+        vocabulary lookup, no search)."""
+        idx = self.ensure_fresh()
+        if idx.bm25 is None:
+            return False
+        vocab = idx.bm25.vocab_dict
+        grams = bigrams(term.lower()) or [term.lower()]
+        return all(g in vocab for g in grams)
+
     def idf_coverage(self, query: str, passage: str) -> float:
         """Share of the query's IDF mass found in a passage: a keyword-side relevance signal. A query token
         counts as found when the passage contains it (every token is a substring of the text it came

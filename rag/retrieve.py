@@ -106,6 +106,9 @@ class RetrievalResult:
     refused: bool = False
     reason: str = ""
     exact_docs: list[str] = field(default_factory=list)
+    # Refused by the relevance floor: what would have been returned. A caller that already knows the
+    # document (a follow-up about the document under discussion) may still use them.
+    below_floor: list[Hit] = field(default_factory=list)
 
 
 _WS = re.compile(r"\s+")
@@ -213,7 +216,7 @@ class HybridRetriever:
             return RetrievalResult(query, [], refused=True, reason="no passage matches the question")
         refused, reason = self._floor(query, ranked, dense)
         if refused:
-            return RetrievalResult(query, [], refused=True, reason=reason, exact_docs=exact)
+            return RetrievalResult(query, [], refused=True, reason=reason, exact_docs=exact, below_floor=ranked[:k])
         return RetrievalResult(query, ranked[:k], exact_docs=exact)
 
     def _fuse(
@@ -281,6 +284,10 @@ class HybridRetriever:
             if chunks:
                 return chunks[0].source
         return None
+
+    def knows(self, term: str) -> bool:
+        """Whether the corpus holds ``term`` anywhere (银川 in a corpus without it: False)."""
+        return self.lexical.knows(term)
 
     def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """The whole texts of these documents (for checks that read a document, not a passage)."""

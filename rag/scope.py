@@ -7,8 +7,9 @@ citations of an answer."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from . import markers
 from .lexical import pos_words
@@ -40,15 +41,35 @@ def _stems(place: str) -> set[str]:
     return {place, stem} if len(stem) >= 2 else {place}
 
 
-def missing_places(question: str, hits: Sequence[Hit], texts: Callable[[list[str]], dict[str, str]]) -> list[str]:
-    """Places the question names that none of the found documents mentions anywhere (``texts``: doc id →
-    whole text, for the documents of ``hits``)."""
+class Corpus(Protocol):
+    """What the checks read of the corpus (the retriever provides both)."""
+
+    def knows(self, term: str) -> bool: ...
+
+    def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]: ...
+
+
+def missing_places(question: str, hits: Sequence[Hit], corpus: Corpus) -> list[str]:
+    """Places the question names that the answer could not be about: absent from the whole corpus (银川), or
+    absent from every found document while each of those names another place in its title or opening
+    words (海口 asked, only Beijing notices found). A document that names no place of its own (本市职工…)
+    may be about the asked one: it is no reason to refuse."""
     named = places(question)
     if not named:
         return []
-    docs = texts(list(dict.fromkeys(h.chunk.doc_id for h in hits)))
-    corpus = [*docs.values(), *(h.chunk.text for h in hits if h.chunk.doc_id not in docs)]
-    return [p for p in named if not any(s in t for s in _stems(p) for t in corpus)]
+    missing = [p for p in named if not any(corpus.knows(s) for s in _stems(p))]
+    rest = [p for p in named if p not in missing]
+    if rest:
+        doc_ids = list(dict.fromkeys(h.chunk.doc_id for h in hits))
+        docs = corpus.document_texts(doc_ids)
+        heads = {h.chunk.doc_id: " ".join(x for x in (h.chunk.meta.title, h.chunk.meta.lead, h.chunk.meta.issuer)
+                                          if x) for h in hits}
+        own_places = [places(heads[d]) for d in doc_ids]
+        for p in rest:
+            mentioned = any(s in t for s in _stems(p) for t in docs.values())
+            if not mentioned and own_places and all(own_places):
+                missing.append(p)
+    return missing
 
 
 @dataclass
@@ -59,13 +80,12 @@ class Verdict:
     related: tuple[RelatedDoc, ...] = ()
 
 
-def judge(question: str, hits: Sequence[Hit], texts: Callable[[list[str]], dict[str, str]],
-          max_related: int = 3) -> Verdict:
+def judge(question: str, hits: Sequence[Hit], corpus: Corpus, max_related: int = 3) -> Verdict:
     if everyday(question):
         return Verdict(True, "everyday")
     if not hits:
         return Verdict(False)
-    missing = missing_places(question, hits, texts)
+    missing = missing_places(question, hits, corpus)
     if missing:
         related: dict[str, RelatedDoc] = {}
         for h in hits:

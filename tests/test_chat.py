@@ -138,6 +138,9 @@ class StubRetriever:
     def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
         return {h.chunk.doc_id: h.chunk.text for h in self.hits.values() if h.chunk.doc_id in doc_ids}
 
+    def knows(self, term: str) -> bool:
+        return any(term in h.chunk.text for h in self.hits.values())
+
     def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None) -> RetrievalResult:
         self.queries.append((query, filters, k))
         found = [h for key, h in self.hits.items() if key in query]
