@@ -45,6 +45,8 @@ class Retriever(Protocol):
 
     def knows(self, term: str) -> bool: ...
 
+    def unknown_identifiers(self, query: str) -> list[str]: ...
+
 
 # --- rule-based rewriting ---------------------------------------------------------------------------
 

@@ -124,10 +124,10 @@ def doc_fact(question: str, intent: Intent, chunks: Sequence[Chunk]) -> Answer |
             written = _written_date(holder, raw)
             value = f"{shown}（原文：{written}）" if written else shown
         parts.append((f"{LABELS[field]}：{value}", holder))
-    if not parts and {"date", "print_date"} & set(intent.fields):
+    if ("date" in intent.fields and not meta.date) or (not parts and "print_date" in intent.fields):
         signed = _signed_date(chunks)
         if signed:
-            parts.append((f"落款日期：{signed[0]}", signed[1]))
+            parts.insert(0, (f"落款日期：{signed[0]}", signed[1]))
     if not parts:
         return None
     cites: dict[str, Citation] = {}
@@ -183,17 +183,19 @@ def top_parts(chunks: Sequence[Chunk]) -> list[Part]:
             body = c.text[i + len(marker):]
             m = _HEADING_END.search(body)
             words = body[: m.start()] if m else body
-            if not words.strip() or len(words) > _HEADING_MAX:
+            if not words.strip():
                 pos = i + len(marker)
-                if len(words) > _HEADING_MAX:
-                    break
                 continue
-            heading = marker + words.strip()
-            rest = body[len(words):].lstrip("。；：: \n")
-            sents = split_sentences(rest[:400])
-            parts.append(Part(n, heading, c, sents[0] if sents else None))
+            if len(words) > _HEADING_MAX:
+                # The heading ran into its paragraph (the line break was lost): its opening words, marked cut.
+                heading, first = marker + words[:_HEADING_MAX].strip() + "…", None
+            else:
+                heading = marker + words.strip()
+                sents = split_sentences(body[len(words):].lstrip("。；：: \n")[:400])
+                first = sents[0] if sents else None
+            parts.append(Part(n, heading, c, first))
             n += 1
-            pos = i + len(heading)
+            pos = i + len(marker) + min(len(words), _HEADING_MAX)
     return parts if len(parts) >= 2 else []
 
 

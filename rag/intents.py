@@ -33,6 +33,7 @@ _SECTION = re.compile(markers.ASK_SECTION)
 _PROCEDURE = re.compile(markers.ASK_PROCEDURE)
 _LIST = re.compile(markers.ASK_LIST)
 _WHOLE_DOC = re.compile(markers.ASK_WHOLE_DOC)
+_PARTS = re.compile(markers.ASK_PARTS_NOUN)
 _DOC_NUMBER = re.compile(r"[〔\[［（(【〖](?:19|20)\d{2}[〕\]］）)】〗]\d{1,5}号")
 _FACT = tuple((k, re.compile(p)) for k, p in markers.ASK_FACT)
 
@@ -85,7 +86,7 @@ def classify(question: str) -> Intent:
     if _OUTLINE.search(q):
         return Intent("outline")
     # 《…》/关于…的通知 was cut from q; 国发〔2018〕38号有哪些措施？ names its document by number.
-    if _LIST.search(q) and (_WHOLE_DOC.search(question) or (_DOC_NUMBER.search(q) and len(q) < 30)):
+    if _PARTS.search(q) and (_WHOLE_DOC.search(question) or (_DOC_NUMBER.search(q) and len(q) < 30)):
         return Intent("outline")
     if _PROCEDURE.search(q):
         return Intent("procedure")

@@ -360,6 +360,11 @@ class LexicalIndex:
         grams = bigrams(term.lower()) or [term.lower()]
         return all(g in vocab for g in grams)
 
+    def has_token(self, token: str) -> bool:
+        """Whether ``token`` is itself an indexed token (a 文号 or proposal number is one, whole)."""
+        idx = self.ensure_fresh()
+        return idx.bm25 is not None and token.lower() in idx.bm25.vocab_dict
+
     def idf_coverage(self, query: str, passage: str) -> float:
         """Share of the query's IDF mass found in a passage: a keyword-side relevance signal. A query token
         counts as found when the passage contains it (every token is a substring of the text it came

@@ -289,6 +289,12 @@ class HybridRetriever:
         """Whether the corpus holds ``term`` anywhere (银川 in a corpus without it: False)."""
         return self.lexical.knows(term)
 
+    def unknown_identifiers(self, query: str) -> list[str]:
+        """文号 and proposal numbers in the query that no document has and no passage mentions."""
+        out = [dn for dn in find_doc_numbers(query) if not self.lexical.has_token(dn)]
+        out += [f"第{pn}号" for pn in find_proposal_numbers(query) if not self.lexical.has_token(pn)]
+        return out
+
     def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """The whole texts of these documents (for checks that read a document, not a passage)."""
         return self.store.doc_texts(doc_ids)

@@ -46,6 +46,8 @@ class Corpus(Protocol):
 
     def knows(self, term: str) -> bool: ...
 
+    def unknown_identifiers(self, query: str) -> list[str]: ...
+
     def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]: ...
 
 
@@ -75,7 +77,7 @@ def missing_places(question: str, hits: Sequence[Hit], corpus: Corpus) -> list[s
 @dataclass
 class Verdict:
     refused: bool
-    reason: str = ""  # everyday · place
+    reason: str = ""  # everyday · missing (a place or identifier no found document is about)
     missing: tuple[str, ...] = ()
     related: tuple[RelatedDoc, ...] = ()
 
@@ -85,11 +87,13 @@ def judge(question: str, hits: Sequence[Hit], corpus: Corpus, max_related: int =
         return Verdict(True, "everyday")
     if not hits:
         return Verdict(False)
-    missing = missing_places(question, hits, corpus)
+    # A 文号 or proposal number nothing in the corpus carries (国办函〔2007〕15号): say so, never answer from
+    # the document with the nearest number.
+    missing = corpus.unknown_identifiers(question) or missing_places(question, hits, corpus)
     if missing:
         related: dict[str, RelatedDoc] = {}
         for h in hits:
             if len(related) < max_related:
                 related.setdefault(h.chunk.doc_id, RelatedDoc.from_hit(h))
-        return Verdict(True, "place", tuple(missing), tuple(related.values()))
+        return Verdict(True, "missing", tuple(missing), tuple(related.values()))
     return Verdict(False)

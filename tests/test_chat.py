@@ -141,6 +141,9 @@ class StubRetriever:
     def knows(self, term: str) -> bool:
         return any(term in h.chunk.text for h in self.hits.values())
 
+    def unknown_identifiers(self, query: str) -> list[str]:
+        return []
+
     def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None) -> RetrievalResult:
         self.queries.append((query, filters, k))
         found = [h for key, h in self.hits.items() if key in query]
