@@ -59,10 +59,7 @@ _ITEM_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("tiao", markers.ARTICLE),
     )
 )
-_LIST_QUESTION = re.compile(
-    r"哪些|有什么|都有啥|有啥|哪几|几方面|几个方面|几项|几条|什么措施|什么支持|什么政策|什么举措|什么要求|什么内容"
-    r"|什么条件|什么规定|什么服务|什么保障|什么工作|什么办法|措施有|包括|列举|分别|主要内容"
-)
+_LIST_QUESTION = re.compile(markers.ASK_LIST)
 _HAS_DIGIT = re.compile(r"\d")
 _FIGURES = {k: re.compile(v) for k, v in markers.FIGURE.items()}
 _PROCEDURE_CUE = re.compile(markers.PROCEDURE_CUE)
@@ -123,7 +120,7 @@ class ExtractiveAnswerer:
         max_citations: int = 4,
         *,
         max_passages: int = 5,
-        ratio: float = 0.75,
+        ratio: float = 0.6,
         item_ratio: float = 0.5,
         dense_weight: float = 0.45,
         keyword_weight: float = 0.4,
@@ -133,6 +130,7 @@ class ExtractiveAnswerer:
         documents: Callable[[str], list[Chunk]] | None = None,
         context_chars: int = 250,
         context_order: tuple[int, ...] = (1, -1, 2),
+        max_chars: int = 600,
     ) -> None:
         if max_sentences <= 0 or max_citations <= 0 or max_passages <= 0:
             raise ValueError("max_sentences, max_citations and max_passages must be > 0")
@@ -152,6 +150,7 @@ class ExtractiveAnswerer:
         self.documents = documents
         self.context_chars = context_chars
         self.context_order = context_order
+        self.max_chars = max_chars
 
     # the whole thing --------------------------------------------------------------------------------
     def answer(self, question: str, hits: list[Hit], intent: Intent | None = None) -> Answer:
@@ -280,7 +279,26 @@ class ExtractiveAnswerer:
             passages.add(s.hit)
         chosen = self._complete_semicolon_runs(sents, chosen)
         chosen = self._expand_item_labels(sents, chosen)
-        return self._add_context(sents, chosen, ranked[0])
+        return self._fit(self._add_context(sents, chosen, ranked[0]), ranked[0])
+
+    def _fit(self, chosen: list[_Sent], best: _Sent) -> list[_Sent]:
+        """At most ``max_chars`` in all: the weakest sentences go first, the best one and its context
+        (the sentences right around it) last."""
+        if self.max_chars <= 0 or sum(len(s.text) for s in chosen) <= self.max_chars:
+            return chosen
+
+        def keep_first(s: _Sent) -> tuple[bool, float]:
+            near = s.hit == best.hit and abs(s.pos - best.pos) <= 1
+            return (s is best or near, s.score)
+
+        kept: list[_Sent] = []
+        size = 0
+        for s in sorted(chosen, key=keep_first, reverse=True):
+            if kept and size + len(s.text) > self.max_chars:
+                continue
+            kept.append(s)
+            size += len(s.text)
+        return [s for s in chosen if s in kept]
 
     def _add_context(self, sents: list[_Sent], chosen: list[_Sent], best: _Sent) -> list[_Sent]:
         """The best sentence rarely stands alone: the sentences around it in its passage (the one that

@@ -326,16 +326,29 @@ class ChatEngine:
         turns = _turns(history)
         if turns and (looks_like_followup(question) or not names_own_topic(question)):
             last = next((c for r, c in reversed(turns) if r == "assistant"), "")
-            src = self.retriever.source_of(last) if last else None
-            if src and (filters is None or filters.source in (None, src)):
-                res = self.retriever.retrieve(q, replace(filters or Filters(), source=src), self.k)
-                if res.hits:
-                    return q, intent, res
-                # Below the floor, the document under discussion still answers what is asked of the document
-                # as a whole (第三个方面说了什么？ / 是哪天发的？) and what it has words for (原来定好的开庭怎么安排？).
-                if res.below_floor and (intent.kind in _DOC_LEVEL or _shares_words(question, res.below_floor)):
-                    return q, intent, replace(res, hits=res.below_floor, refused=False, below_floor=[])
+            res = self._from_previous(question, q, intent, last, filters) if last else None
+            if res is not None:
+                return q, intent, res
         return q, intent, self.retriever.retrieve(q, filters, self.k)
+
+    def _from_previous(self, question: str, q: str, intent: Intent, last_answer: str, filters: Filters | None
+                       ) -> RetrievalResult | None:
+        """The follow-up searched in the document the last answer quoted; None when that document is not
+        what the follow-up is about."""
+        src = self.retriever.source_of(last_answer)
+        if not src or (filters is not None and filters.source not in (None, src)):
+            return None
+        res = self.retriever.retrieve(q, replace(filters or Filters(), source=src), self.k)
+        found = res.hits or res.below_floor
+        if not found or scope.missing_places(question, found, self.retriever):
+            return None  # 那同意深圳申办的是哪一届？ names a place that document is not about
+        if res.hits:
+            return res
+        # Below the floor, the document under discussion still answers what is asked of the document as a
+        # whole (第三个方面说了什么？ / 是哪天发的？) and what it has words for (原来定好的开庭怎么安排？).
+        if intent.kind in _DOC_LEVEL or _shares_words(question, found):
+            return replace(res, hits=found, refused=False, below_floor=[])
+        return None
 
     def _stream(
         self, question: str, history: History | None, filters: Filters | None

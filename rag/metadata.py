@@ -228,6 +228,16 @@ def _trim_prefix(prefix: str) -> str:
     return prefix[last_end:]
 
 
+def doc_number_variants(number: str) -> list[str]:
+    """A 文号 as a query may write it and the shorter ones it may stand for: a place or organ name typed
+    in front of the 机关代字 (贵州黔工信运行〔2020〕9号 is 黔工信运行〔2020〕9号), longest first."""
+    m = re.match(r"^(.+?)(〔\d{4}〕\d+号)$", number)
+    if not m:
+        return [number]
+    prefix, rest = m.groups()
+    return [prefix[i:] + rest for i in range(len(prefix))]
+
+
 def find_doc_numbers(s: str) -> list[str]:
     """All 文号 in ``s``, brackets normalised to 〔〕, in order, without duplicates.
 

@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 from .embed import BaseEmbedder
 from .errors import QueryError
 from .lexical import LexicalIndex, query_tokens
-from .metadata import find_doc_numbers, find_proposal_numbers
+from .metadata import doc_number_variants, find_doc_numbers, find_proposal_numbers
 from .records import Chunk, Hit
 from .store import ChromaStore
 
@@ -161,7 +161,9 @@ class HybridRetriever:
         self._identifier_maps()
         found: list[str] = []
         for dn in find_doc_numbers(query):
-            found += sorted(self._by_docno.get(dn, ()))
+            # The longest form some document carries (a place typed before the 机关代字 is not part of it).
+            docs = next((self._by_docno[v] for v in doc_number_variants(dn) if v in self._by_docno), set())
+            found += sorted(docs)
         for pn in find_proposal_numbers(query):
             found += sorted(self._by_proposal.get(pn.lstrip("0"), ()))
         return list(dict.fromkeys(found))
@@ -291,7 +293,8 @@ class HybridRetriever:
 
     def unknown_identifiers(self, query: str) -> list[str]:
         """文号 and proposal numbers in the query that no document has and no passage mentions."""
-        out = [dn for dn in find_doc_numbers(query) if not self.lexical.has_token(dn)]
+        out = [dn for dn in find_doc_numbers(query)
+               if not any(self.lexical.has_token(v) for v in doc_number_variants(dn))]
         out += [f"第{pn}号" for pn in find_proposal_numbers(query) if not self.lexical.has_token(pn)]
         return out
 

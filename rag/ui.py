@@ -64,6 +64,21 @@ def highlight(passage: str, used: list[str]) -> str:
     return "".join(out)
 
 
+def answer_panel(question: str, ans: Answer) -> str:
+    """The sources panel: the stand-alone question searched (when a follow-up was rewritten), the cited
+    passages, and beside a refusal the related documents — under their own label, never as sources."""
+    head = ""
+    if ans.question.strip() != question.strip():
+        head = f'<p class="searched">检索问题：{_e(ans.question)}</p>'
+    if ans.related:
+        items = "".join(
+            f"<li>{_e(r.title)}{' · ' + _e(r.doc_number) if r.doc_number else ''}{' · ' + _e(r.date) if r.date else ''}</li>"
+            for r in ans.related
+        )
+        return f'{head}<div class="related"><b>相关文件</b>（未找到直接依据，仅供参考）<ul>{items}</ul></div>'
+    return head + sources_html(ans.citations)
+
+
 def sources_html(citations: list[Citation]) -> str:
     if not citations:
         return "<p>（无引用）</p>"
@@ -139,7 +154,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
         assert final is not None
         choices = [(f"[{c.n}] {c.title or c.source}", c.doc_id) for c in final.citations]
         value = choices[0][1] if choices else None
-        yield shown, sources_html(final.citations), gr.update(choices=choices, value=value), ""
+        yield shown, answer_panel(question, final), gr.update(choices=choices, value=value), ""
 
     def open_doc(doc_id: str | None) -> str:
         if not doc_id:
@@ -301,5 +316,6 @@ def serve(pipe: Pipeline) -> None:
 
     app, _ = build_app(pipe)
     s = pipe.settings
+    pipe.warm_up()  # the model, jieba and the indexes load now, not on the first question
     print(f"policy-qa listening on http://{s.host}:{s.port}", flush=True)
     uvicorn.run(app, **uvicorn_options(s))

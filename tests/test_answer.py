@@ -173,7 +173,9 @@ def test_fact_question_answers_with_the_best_sentence(answerer: ExtractiveAnswer
     ans = answerer.answer("企业研发投入最高能拿多少科研经费支持？", seed_hits("s2", "s2_2", "s2_1", "s2_3"))
     pieces = check_verbatim(ans)
     check_numbering(ans)
-    assert "最高500万元科研经费支持" in pieces[0]
+    # The best sentence comes with the item label that introduces it (its context), and first of all.
+    assert "最高500万元科研经费支持" in pieces[1]
+    assert pieces[0] == "一是政策保障激励企业研发投入。"
     assert "- " not in ans.text
     assert len(pieces) <= answerer.max_sentences
 
