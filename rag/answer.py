@@ -161,6 +161,8 @@ class ExtractiveAnswerer:
             intent = as_fact(intent)  # 绵竹市的联系人是谁？: a contact listed in the text, not the document's own
         if intent.kind in ("docfact", "outline", "section", "next"):
             chunks = self._document(hits[0])
+            if intent.kind == "outline" and _topical(question, chunks):
+                intent = Intent("text")  # 辽宁核电项目是怎么答复的？ asks about one topic of the reply
             shaped = (
                 forms.doc_fact(question, intent, chunks) if intent.kind == "docfact"
                 else forms.outline(question, chunks) if intent.kind == "outline"
@@ -471,6 +473,26 @@ class ExtractiveAnswerer:
             groups.setdefault(hits[s.hit].chunk.doc_id, []).append(s)
         return [sorted(g, key=lambda s: (hits[s.hit].chunk.start, hits[s.hit].chunk.ordinal, s.pos))
                 for g in groups.values()]
+
+
+_TOPIC_TAGS = ("n", "vn", "j")  # nouns: a topic is a thing (核电项目 / 南水北调), not a verb
+
+
+def _topical(question: str, chunks: Sequence[Chunk]) -> bool:
+    """An outline question with words of its own beyond the document's name and identity (title, proposal,
+    addressee, issuer, head block): it asks about that topic, not for the whole outline."""
+    from .intents import strip_names
+    from .lexical import STOPWORDS, pos_words
+
+    m = chunks[0].meta
+    identity = _WS.sub("", " ".join(x for x in (m.title, m.proposal_title, m.addressee, m.issuer, m.proposer,
+                                                   m.lead, m.doc_number, chunks[0].text[:300]) if x))
+    for w, tag, _ in pos_words(strip_names(question)):
+        if len(w) < 2 or w in STOPWORDS or w in markers.OUTLINE_WORDS or not tag.startswith(_TOPIC_TAGS):
+            continue
+        if w not in identity:
+            return True
+    return False
 
 
 def _asks_about_part(question: str, intent: Intent, hit: Hit) -> bool:

@@ -325,17 +325,26 @@ class ChatEngine:
         intent = own if own.kind != "text" else classify(q)
         turns = _turns(history)
         if turns and (looks_like_followup(question) or not names_own_topic(question)):
-            last = next((c for r, c in reversed(turns) if r == "assistant"), "")
-            res = self._from_previous(question, q, intent, last, filters) if last else None
+            res = self._from_previous(question, q, intent, turns, filters)
             if res is not None:
                 return q, intent, res
         return q, intent, self.retriever.retrieve(q, filters, self.k)
 
-    def _from_previous(self, question: str, q: str, intent: Intent, last_answer: str, filters: Filters | None
-                       ) -> RetrievalResult | None:
-        """The follow-up searched in the document the last answer quoted; None when that document is not
-        what the follow-up is about."""
-        src = self.retriever.source_of(last_answer)
+    def _previous_source(self, turns: list[tuple[str, str]]) -> str | None:
+        """The document the conversation is about: the one the latest answer with a source quoted (a refusal
+        in between does not end the topic)."""
+        for role, content in reversed(turns):
+            if role == "assistant":
+                src = self.retriever.source_of(content)
+                if src:
+                    return src
+        return None
+
+    def _from_previous(self, question: str, q: str, intent: Intent, turns: list[tuple[str, str]],
+                       filters: Filters | None) -> RetrievalResult | None:
+        """The follow-up searched in the document under discussion; None when that document is not what the
+        follow-up is about."""
+        src = self._previous_source(turns)
         if not src or (filters is not None and filters.source not in (None, src)):
             return None
         res = self.retriever.retrieve(q, replace(filters or Filters(), source=src), self.k)
@@ -346,7 +355,8 @@ class ChatEngine:
             return res
         # Below the floor, the document under discussion still answers what is asked of the document as a
         # whole (第三个方面说了什么？ / 是哪天发的？) and what it has words for (原来定好的开庭怎么安排？).
-        if intent.kind in _DOC_LEVEL or _shares_words(question, found):
+        # An explicit follow-up (到那时还是办不了怎么办？ / 这个通告哪天发的？) stays with its document too.
+        if intent.kind in _DOC_LEVEL or looks_like_followup(question) or _shares_words(question, found):
             return replace(res, hits=found, refused=False, below_floor=[])
         return None
 

@@ -34,6 +34,7 @@ _PROCEDURE = re.compile(markers.ASK_PROCEDURE)
 _LIST = re.compile(markers.ASK_LIST)
 _WHOLE_DOC = re.compile(markers.ASK_WHOLE_DOC)
 _PARTS = re.compile(markers.ASK_PARTS_NOUN)
+_DOC_NUMBER_FULL = re.compile(r"[\u4e00-\u9fff]{0,12}[〔\[［（(【〖](?:19|20)\d{2}[〕\]］）)】〗]\d{1,5}号|第?\d{1,6}号")
 _DOC_NUMBER = re.compile(r"[〔\[［（(【〖](?:19|20)\d{2}[〕\]］）)】〗]\d{1,5}号")
 _FACT = tuple((k, re.compile(p)) for k, p in markers.ASK_FACT)
 
@@ -63,6 +64,11 @@ def as_fact(intent: Intent) -> Intent:
     """The fact question a document-fact question becomes when the metadata has no answer."""
     figure = next((_FACT_OF_FIELD[f] for f in intent.fields if f in _FACT_OF_FIELD), "")
     return Intent("fact", figure=figure)
+
+
+def strip_names(question: str) -> str:
+    """The question without the names of documents in it (《…》, 关于…的通知, 文号)."""
+    return _DOC_NUMBER_FULL.sub("", _NAMES.sub("", question.strip()))
 
 
 def classify(question: str) -> Intent:

@@ -109,7 +109,7 @@ ASK_WHOLE_DOC = (
 )
 # …the nouns such a list question asks for: the document's parts (哪些部门 asks for something else).
 ASK_PARTS_NOUN = (
-    rf"(?:哪些|哪几|哪[{CN_NUM}]|什么)(?:个|项|条|点)?(?:方面|措施|要求|内容|事项|政策|意见|决定|任务|制度|工作|举措|规定|点|条)"
+    rf"(?:哪些|哪几|哪[{CN_NUM}]|什么)(?:个|项|条|点)?(?:方面|部分|措施|要求|内容|事项|政策|意见|决定|任务|制度|工作|举措|规定|点|条)"
 )
 ASK_PROCEDURE = (
     r"怎么申请|如何申请|怎样申请|怎么办理|如何办理|怎样办理|怎么办(?!法)|到哪|去哪|在哪(?:里|儿)?(?:办|申请|申报|领取|咨询|登记|提交|报名)"
@@ -175,3 +175,11 @@ SIGNED_DATE = ORGAN_END + r"\s*((?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s
 # What a reply letter promises (市政府下一步打算怎么做？): its 下一步 / 今后 part.
 ASK_NEXT = r"下一步|下步|今后|接下来|打算怎么|计划怎么|后续(?:工作|打算|安排)"
 NEXT_STEPS = r"下一步|下步|今后|下阶段"
+
+# Words of an outline question that say nothing about a topic (…的提案是怎么答复的？): any other word left
+# after the document's own name and identity makes it a question about one topic of the document.
+OUTLINE_WORDS = frozenset(
+    "答复 回复 复函 函复 主要 内容 方面 部分 提案 建议 议案 委员 代表 政协 人大 全国 会议 办理 情况 讲 说 怎么 如何 怎样 文件"
+    " 通知 意见 指导意见 政府 国务院 国务院办公厅 办公厅 提 提出 要求 措施 哪些 哪几 几个 什么 具体 一下 介绍 概括"
+    " 问题 决定 部署 工作 事项 政策 办法 规定 市政府 省政府 区政府 县政府 人民政府 部门 单位 领导 同志 方案 内容".split()
+)

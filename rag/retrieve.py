@@ -266,20 +266,24 @@ class HybridRetriever:
                 h.score += 1.0 + overlap * 0.01 + (0.005 if c.ordinal == 0 else 0.0)
 
     def source_of(self, text: str) -> str | None:
-        """The file an earlier answer quoted: the document whose passage holds, verbatim, the longest
-        sentence of ``text`` (answers quote sentences whole, followed by their [n] marker). One keyword
-        search; None when no sentence is found verbatim (a refusal, a model's own words)."""
+        """The file an earlier answer quoted: the document whose passages hold, verbatim, most of the
+        answer's longest sentences (answers quote sentences whole, followed by their [n] marker; the same
+        sentence may stand in two documents, a notice and its reprint). None when no sentence is found
+        verbatim (a refusal, a model's own words) and no 文号 names a document."""
         from .sentences import split_sentences
 
         plain = _MARK.sub("\n", text)
         # The lead-in (根据《…》（…）：) is the answer's own words, not a quote.
         sents = sorted((x for x in split_sentences(plain) if len(x) >= 8 and not x.startswith("根据《")),
                        key=len, reverse=True)[:3]
+        votes: dict[str, int] = {}
         for sent in sents:
             norm = _norm(sent)
-            for c in self.store.get_chunks([cid for cid, _ in self.lexical.search(sent, 3)]):
+            for c in self.store.get_chunks([cid for cid, _ in self.lexical.search(sent, 5)]):
                 if norm in _norm(c.text):
-                    return c.source
+                    votes[c.source] = votes.get(c.source, 0) + 1
+        if votes:
+            return max(votes, key=lambda src: votes[src])  # ties: the first found (best keyword match)
         # An answer from the metadata (…的成文日期：…) quotes no sentence but names its document's 文号.
         for did in self.exact_docs(" ".join(find_doc_numbers(text)[:1])):
             chunks = self.store.get_chunks(self.lexical.doc_chunk_ids(did)[:1])
@@ -295,7 +299,7 @@ class HybridRetriever:
         """文号 and proposal numbers in the query that no document has and no passage mentions."""
         out = [dn for dn in find_doc_numbers(query)
                if not any(self.lexical.has_token(v) for v in doc_number_variants(dn))]
-        out += [f"第{pn}号" for pn in find_proposal_numbers(query) if not self.lexical.has_token(pn)]
+        out += [f"第{pn}号" for pn in find_proposal_numbers(query) if not self.lexical.has_token(f"第{pn}号")]
         return out
 
     def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
