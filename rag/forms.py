@@ -22,6 +22,9 @@ from .sentences import split_sentences
 _WS = re.compile(r"\s+")
 _DATE_IN_TEXT = re.compile(DATE_CORE)
 _SIGNED_DATE = re.compile(markers.SIGNED_DATE)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# A signature or 版记 line (鄂尔多斯市人民政府 / 2025年9月3日 / 抄送：…): where a document's last part ends.
+_TAIL_LINE = re.compile(rf"^(?:{DATE_CORE}.{{0,4}}|[\u4e00-\u9fff]{{2,30}}{markers.ORGAN_END}|[（(]?联系人.*|抄送[：:].*|.{{0,30}}印发)$")
 _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
 
 LABELS = {
@@ -176,8 +179,9 @@ def top_parts(chunks: Sequence[Chunk]) -> list[Part]:
         while True:
             marker = f"{cn_numeral(n)}、"
             i = c.text.find(marker, pos)
-            while i > 0 and c.text[i - 1] in "一二三四五六七八九十":
-                i = c.text.find(marker, i + 1)  # 十一、 is not 一、
+            # 十一、 is not 一、, and 法制统一、政令统一 is no heading: a part starts after punctuation or a break.
+            while i > 0 and _CJK.match(c.text[i - 1]):
+                i = c.text.find(marker, i + 1)
             if i < 0:
                 break
             body = c.text[i + len(marker):]
@@ -281,23 +285,36 @@ def section(question: str, intent: Intent, chunks: Sequence[Chunk], max_chars: i
     size = 0
     started = False
     seen: set[str] = set()
+    marker = heading[: heading.index("、") + 1]
+    end_marker = parts[n].heading[: parts[n].heading.index("、") + 1] if end else None
+    done = False
     for c in chunks[chunks.index(part.chunk):]:
         for s_ in split_sentences(c.text):
             if not started:
-                started = _norm(heading) in _norm(s_)
-                if not started:
+                if _norm(heading.rstrip("…")) not in _norm(s_):
                     continue
-            if end and _norm(end) in _norm(s_):
+                started = True
+                s_ = s_[s_.find(marker):] if marker in s_ else s_  # an inline part: from its own marker on
+            if end and end_marker and _norm(end.rstrip("…")) in _norm(s_):
+                before = s_[: s_.find(end_marker)].strip() if end_marker in s_ else ""
+                done = True  # the next part starts here; what stands before its marker still belongs to this one
+                s_ = before
+                if not s_:
+                    break
+            if out and _TAIL_LINE.match(s_):
+                done = True  # the signature after the last part
                 break
             if s_ in seen or (size and size + len(s_) > max_chars):
-                continue
+                done = True
+                break
             seen.add(s_)
             k = _cite(cites, c, s_)
             out.append(f"{s_}[{k}]")
             size += len(s_)
-        else:
-            continue
-        break
+            if done:
+                break
+        if done:
+            break
     if not out:
         return None
     text = f"{doc_name(meta, source)}的第{intent.extra['n']}部分：\n" + "".join(out)

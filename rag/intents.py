@@ -76,7 +76,9 @@ def classify(question: str) -> Intent:
     m = _SECTION.search(q)
     if m:
         return Intent("section", extra={"n": m.group(1)})
-    fields_ = tuple(f for f, pat in _DOC_FACTS if pat.search(q))
+    # In the order asked (联系人和电话 → contact, then phone).
+    hits_ = sorted((m.start(), f) for f, pat in _DOC_FACTS if (m := pat.search(q)))
+    fields_ = tuple(f for _, f in hits_)
     if "contact_phone" in fields_ and "contact" not in fields_ and re.search(markers.ASK_CONTACT_WORD, q):
         fields_ = ("contact", *fields_)
     if set(fields_) & {"contact", "contact_phone"} and re.search(markers.ASK_SERVICE_LINE, q):

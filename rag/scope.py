@@ -30,10 +30,21 @@ def places(question: str) -> list[str]:
     """The places a question names (jieba's place tag), generic ones (全国 / 本市) left out."""
     import jieba
 
+    words = pos_words(question)  # loads jieba's dictionary first: FREQ is replaced when it loads
     freq = jieba.dt.FREQ  # a place tag on a word the dictionary lacks is the tagger guessing (会议上提的 → 上提)
-    out = [w for w, tag, _ in pos_words(question)
-           if tag in _PLACE_TAGS and w not in markers.GENERIC_PLACES and freq.get(w)]
+    out = [w for w, tag, _ in words if tag in _PLACE_TAGS and w not in markers.GENERIC_PLACES and freq.get(w)]
     return list(dict.fromkeys(w for w in out if len(w) >= 2))
+
+
+_ORGAN_PLACE = re.compile(markers.ORGAN_PLACE)
+
+
+def own_places(head: str) -> list[str]:
+    """The places a document's title or opening words name, also inside an organ's name (北京市人民政府 is
+    one word to jieba, tagged as an organisation)."""
+    found = places(head)
+    found += [m.group(1) for w, tag, _ in pos_words(head) if tag == "nt" and (m := _ORGAN_PLACE.match(w))]
+    return list(dict.fromkeys(found))
 
 
 def _stems(place: str) -> set[str]:
@@ -66,10 +77,10 @@ def missing_places(question: str, hits: Sequence[Hit], corpus: Corpus) -> list[s
         docs = corpus.document_texts(doc_ids)
         heads = {h.chunk.doc_id: " ".join(x for x in (h.chunk.meta.title, h.chunk.meta.lead, h.chunk.meta.issuer)
                                           if x) for h in hits}
-        own_places = [places(heads[d]) for d in doc_ids]
+        owned = [own_places(heads[d]) for d in doc_ids]
         for p in rest:
             mentioned = any(s in t for s in _stems(p) for t in docs.values())
-            if not mentioned and own_places and all(own_places):
+            if not mentioned and owned and all(owned):
                 missing.append(p)
     return missing
 
