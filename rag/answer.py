@@ -19,7 +19,7 @@ import numpy as np
 
 from . import forms, markers
 from .embed import BaseEmbedder
-from .intents import Intent, as_fact, classify
+from .intents import Intent, as_fact, classify, topic_of
 from .lexical import tokenize
 from .records import REFUSAL, Answer, Chunk, Citation, Hit, RelatedDoc
 from .sentences import CLOSERS, ENDS, OPENS_NEXT, SOFT_ENDS, split_sentences
@@ -177,7 +177,7 @@ class ExtractiveAnswerer:
         sents = self._sentences(hits)
         if not sents:
             return refusal(question)
-        self._score(question, sents, hits)
+        self._score(topic_of(question), sents, hits)
         self._shape_scores(intent, sents)
         best = max(sents, key=lambda s: s.score)
         limit = self.max_sentences if intent.kind not in ("fact",) else min(self.max_sentences, 3)
@@ -262,6 +262,12 @@ class ExtractiveAnswerer:
             pat = _FIGURES[intent.figure]
             for s in sents:
                 s.score *= 1.3 if pat.search(s.text) else 0.7
+        elif intent.kind == "list":
+            # An item's label names what the item is about (一是开拓科技型企业融资渠道。): for a list question
+            # it is the best guide to which section's items are asked for.
+            for s in sents:
+                if item_family(s.text) and len(s.text) <= _ITEM_LABEL_MAX:
+                    s.score *= 1.6
         elif intent.kind == "procedure":
             for s in sents:
                 s.score *= 1.25 if _PROCEDURE_CUE.search(s.text) else 0.8

@@ -66,6 +66,16 @@ def as_fact(intent: Intent) -> Intent:
     return Intent("fact", figure=figure)
 
 
+_SELF_INTRO = re.compile(markers.SELF_INTRO)
+
+
+def topic_of(question: str) -> str:
+    """The question without the asker's self-introduction (我们是一家科技型中小企业，想加大研发投入，… →
+    想加大研发投入，…)."""
+    rest = _SELF_INTRO.sub("", question.strip())
+    return rest or question.strip()
+
+
 def strip_names(question: str) -> str:
     """The question without the names of documents in it (《…》, 关于…的通知, 文号)."""
     return _DOC_NUMBER_FULL.sub("", _NAMES.sub("", question.strip()))

@@ -186,3 +186,7 @@ OUTLINE_WORDS = frozenset(
     " 通知 意见 指导意见 政府 国务院 国务院办公厅 办公厅 提 提出 要求 措施 哪些 哪几 几个 什么 具体 一下 介绍 概括"
     " 问题 决定 部署 工作 事项 政策 办法 规定 市政府 省政府 区政府 县政府 人民政府 部门 单位 领导 同志 方案 内容".split()
 )
+
+# An enterprise introducing itself (我们是一家科技型中小企业，…): who asks, not what is asked about. The
+# answerer scores sentences against the rest of the question.
+SELF_INTRO = r"^(?:我们|我|本公司|本企业|我司|我单位|我公司)(?:是|属于|作为)(?:一家|一个|一名)?[^，,。？?]{0,30}[，,]\s*"
