@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from . import markers
 from .records import Chunk, DocMeta, SourceDoc
+from .settings import Settings
 
 TokenCounter = Callable[[str], int]
 
@@ -255,8 +256,8 @@ def _merge_small(
 def chunk_text(
     text: str,
     *,
-    max_tokens: int = 300,
-    overlap: int = 30,
+    max_tokens: int,
+    overlap: int,
     min_tokens: int = 0,
     count: TokenCounter | None = None,
 ) -> list[tuple[int, int, str]]:
@@ -287,13 +288,18 @@ def chunk_document(
     text: str,
     meta: DocMeta,
     *,
-    max_tokens: int = 300,
-    overlap: int = 30,
-    min_tokens: int = 0,
+    max_tokens: int | None = None,
+    overlap: int | None = None,
+    min_tokens: int | None = None,
     count: TokenCounter | None = None,
 ) -> list[Chunk]:
-    """Chunks of one cleaned document, each with its metadata, span, token count and stable id."""
+    """Chunks of one cleaned document, each with its metadata, span, token count and stable id. The budget
+    defaults to the settings' (``RAG_CHUNK_TOKENS`` / ``_OVERLAP`` / ``_MIN_TOKENS``): one place for them."""
     count = count or count_tokens
+    fields = Settings.model_fields
+    max_tokens = fields["chunk_tokens"].default if max_tokens is None else max_tokens
+    overlap = fields["chunk_overlap"].default if overlap is None else overlap
+    min_tokens = fields["chunk_min_tokens"].default if min_tokens is None else min_tokens
     chunks: list[Chunk] = []
     for a, b, section in chunk_text(text, max_tokens=max_tokens, overlap=overlap, min_tokens=min_tokens, count=count):
         passage = text[a:b]

@@ -9,6 +9,7 @@ from rag.chunk import _is_heading_line, _marker_level, chunk_document, chunk_tex
 from rag.clean import clean_text
 from rag.metadata import extract_metadata
 from rag.records import SourceDoc
+from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "corpus" / "000_4f56bf1c4842e0b1.txt"
@@ -43,12 +44,24 @@ def _check_invariants(text: str, chunks: list, budget: int) -> None:
 def seed_chunks() -> tuple[str, list]:
     raw = SEED.read_text(encoding="utf-8")
     clean = clean_text(raw)
-    return clean, chunk_document(_doc(raw, SEED.name), clean, extract_metadata(clean))
+    # The structural cut alone (no merging of small siblings), so each 一是… item is a passage of its own.
+    return clean, chunk_document(_doc(raw, SEED.name), clean, extract_metadata(clean), max_tokens=300, overlap=30,
+                                 min_tokens=0)
 
 
 def test_seed_invariants(seed_chunks: tuple[str, list]) -> None:
     clean, chunks = seed_chunks
     _check_invariants(clean, chunks, 300)
+
+
+def test_seed_invariants_at_the_settings_defaults() -> None:
+    """Without arguments the budget is the settings' (400/50, small siblings merged), not a second copy."""
+    raw = SEED.read_text(encoding="utf-8")
+    clean = clean_text(raw)
+    chunks = chunk_document(_doc(raw, SEED.name), clean, extract_metadata(clean))
+    budget = Settings.model_fields["chunk_tokens"].default
+    _check_invariants(clean, chunks, budget)
+    assert max(c.tokens for c in chunks) > 300  # the production budget, not the old 300
     for c in chunks:
         assert "鄂尔多\n" not in c.text
 
@@ -180,7 +193,7 @@ def test_overlong_sentence_is_cut_at_commas_then_hard() -> None:
 
 def test_bad_arguments_name_the_value() -> None:
     with pytest.raises(ValueError, match="max_tokens must be > 0, got 0"):
-        chunk_text("文本。", max_tokens=0)
+        chunk_text("文本。", max_tokens=0, overlap=0)
     with pytest.raises(ValueError, match="overlap"):
         chunk_text("文本。", max_tokens=10, overlap=10)
 
