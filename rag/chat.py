@@ -365,7 +365,9 @@ class ChatEngine:
     ) -> Iterator[tuple[str, Answer | None]]:
         q, intent, res = self.search(question, history, filters)
         hits = res.hits
-        verdict = scope.judge(question, hits, self.retriever)
+        # Refused by the floor, the passages below it still tell why (the place asked for is in none of them)
+        # and which documents came nearest: offered apart as related, never as sources.
+        verdict = scope.judge(question, hits or res.below_floor, self.retriever)
         if verdict.refused:
             ans = refusal(q, about=verdict.missing, related=verdict.related)
             yield ans.text, ans

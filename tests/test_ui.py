@@ -79,6 +79,20 @@ def test_answer_with_citation_and_source_document(page: Any) -> None:
     assert "最高500万元科研经费支持" in page.locator("#doc-view").inner_text()
 
 
+def test_follow_up_shows_the_searched_question_and_a_missing_place_lists_related_documents(page: Any) -> None:
+    _ask(page, "研发投入有哪些支持？", "鄂建提复字〔2025〕334号")
+    _ask(page, "最高多少钱？", "检索问题")
+    sources = page.locator("#sources").inner_text()
+    assert "检索问题：" in sources and "研发" in sources, "the stand-alone question is shown under the answer"
+    assert "最高500万元" in page.locator("#chat").inner_text()
+
+    _ask(page, "银川市对科技企业研发投入有哪些支持？", "相关文件")
+    sources = page.locator("#sources").inner_text()
+    assert "鄂尔多斯市人民政府关于市政协五届四次会议第0261号提案的答复函" in sources
+    assert page.locator("#sources .source").count() == 0, "related documents are no citations"
+    assert "未在已收录文件中找到关于“银川市”的相关依据" in page.locator("#chat").inner_text()
+
+
 def test_script_in_a_document_is_text(page: Any) -> None:
     _ask(page, "跨站脚本防护演练补贴多少钱？", "演练补贴")
     sources = page.locator("#sources").inner_text()
