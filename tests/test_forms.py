@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -17,18 +18,11 @@ from rag.records import Answer, Chunk, DocMeta
 from rag.sentences import split_sentences
 
 from .conftest import shared_or_skip
+from .test_answer import SEED_META as ANSWER_SEED_META
 
-TITLE = "鄂尔多斯市人民政府关于市政协五届四次会议第0261号提案的答复函"
-SEED_META = DocMeta(
-    title=TITLE,
-    doc_number="鄂建提复字〔2025〕334号",
-    issuer="鄂尔多斯市人民政府",
-    date="2025-09-03",
-    signer="张秀玲",
-    doc_type="reply_letter",
-    proposal_number="0261",
-    proposal_title="关于加强政府对科技企业开放创新发展支持的提案",
-    proposer="白夜明",
+# The seed letter's metadata as the answer tests know it, plus the contact note and 版记 fields.
+SEED_META = replace(
+    ANSWER_SEED_META,
     recipients_cc="市政协办公室,市政协提案委员会",
     addressee="白夜明委员",
     contact="苏浩",
@@ -36,6 +30,7 @@ SEED_META = DocMeta(
     print_office="鄂尔多斯市人民政府办公室",
     print_date="2025-09-03",
 )
+TITLE = SEED_META.title
 NAME = f"《{TITLE}》（鄂建提复字〔2025〕334号）"
 
 H1 = "一、优化创新创业服务体系建设"
