@@ -153,7 +153,10 @@ class ExtractiveAnswerer:
         self.max_chars = max_chars
 
     # the whole thing --------------------------------------------------------------------------------
-    def answer(self, question: str, hits: list[Hit], intent: Intent | None = None) -> Answer:
+    def answer(self, question: str, hits: list[Hit], intent: Intent | None = None,
+               focus: frozenset[str] = frozenset()) -> Answer:
+        """``focus``: the words a follow-up adds to the conversation's topic (那融资方面呢？ → 融资): the
+        sentences holding them are what it asks about."""
         if not hits:
             return refusal(question)
         intent = intent or classify(question)
@@ -179,6 +182,9 @@ class ExtractiveAnswerer:
             return refusal(question)
         self._score(topic_of(question), sents, hits)
         self._shape_scores(intent, sents)
+        for s in sents:
+            if any(w in s.text for w in focus):
+                s.score *= 1.3
         best = max(sents, key=lambda s: s.score)
         limit = self.max_sentences if intent.kind not in ("fact",) else min(self.max_sentences, 3)
         chosen = self._select(sents, limit)

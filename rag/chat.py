@@ -330,6 +330,13 @@ class ChatEngine:
                 return q, intent, res
         return q, intent, self.retriever.retrieve(q, filters, self.k)
 
+    @staticmethod
+    def _focus(question: str, history: History | None) -> frozenset[str]:
+        """What a follow-up adds to the topic: its own content words (那融资方面呢？ → 融资)."""
+        if not _turns(history) or not looks_like_followup(question):
+            return frozenset()
+        return frozenset(w for w in content_words(question) if w not in _ASPECT)
+
     def _previous_source(self, turns: list[tuple[str, str]]) -> str | None:
         """The document the conversation is about: the one the latest answer with a source quoted (a refusal
         in between does not end the topic)."""
@@ -373,7 +380,7 @@ class ChatEngine:
             yield ans.text, ans
             return
         if self.generative is None or not hits:
-            ans = self.extractive.answer(q, hits, intent)
+            ans = self.extractive.answer(q, hits, intent, self._focus(question, history))
             yield ans.text, ans
             return
         parts: list[str] = []
