@@ -131,6 +131,17 @@ _DOC_LEVEL = frozenset({"docfact", "outline", "section", "next"})
 _GENERIC_ORGANS = frozenset("国务院 国办 国务院办公厅 中央 党中央 市政府 省政府 区政府 县政府 政府 人民政府 市委 省委".split())
 
 
+def turns_as_history(turns: list[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"role": r, "content": c} for r, c in turns]
+
+
+def _focused(hits: list[Hit], focus: frozenset[str]) -> list[Hit]:
+    """The passages holding a focus word first, each group in its retrieval order."""
+    if not focus:
+        return hits
+    return sorted(hits, key=lambda h: not any(w in h.chunk.text for w in focus))
+
+
 def _shares_words(question: str, hits: Sequence[Hit]) -> bool:
     words = set(content_words(question)) - _ASPECT
     return any(w in h.chunk.text for w in words for h in hits)
@@ -354,7 +365,11 @@ class ChatEngine:
         src = self._previous_source(turns)
         if not src or (filters is not None and filters.source not in (None, src)):
             return None
-        res = self.retriever.retrieve(q, replace(filters or Filters(), source=src), self.k)
+        # Within one document the keyword scores of the conversation's topic words are all alike: take more of
+        # its passages and put first the ones holding what the follow-up adds (融资).
+        res = self.retriever.retrieve(q, replace(filters or Filters(), source=src), self.k * 2)
+        focus = self._focus(question, turns_as_history(turns))
+        res = replace(res, hits=_focused(res.hits, focus)[: self.k], below_floor=_focused(res.below_floor, focus)[: self.k])
         found = res.hits or res.below_floor
         if not found or scope.missing_places(question, found, self.retriever):
             return None  # 那同意深圳申办的是哪一届？ names a place that document is not about
