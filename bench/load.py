@@ -4,11 +4,16 @@ Bounded and loopback only. It ingests a corpus (default: the seed corpus/ and ..
 into a temporary data dir, starts the real app (app.py: the Gradio chat + JSON API, extractive answers,
 RAG_LLM=none) on a free 127.0.0.1 port, waits for /api/health, then runs ``clients`` concurrent clients that
 each ask ``questions`` questions through POST /api/ask (the dev questions of tests/data/qa_dev.jsonl and
-../shared/qa/ncp_dev.jsonl, cycled). It reports requests, errors, p50/p95/max latency, throughput and the
-server's RSS.
+../shared/qa/ncp_dev.jsonl, cycled). It reports requests, errors, p50/p95/max latency, throughput
+(requests/s over the wall time of the load, every client started together), the server's RSS, and the CPU
+the server spent per request over the load (its utime+stime from /proc: with N cores, N ÷ that is the
+throughput ceiling of one process) next to the machine's load average, so a busy machine shows.
+``--markdown`` also prints the result as a README table row; ``--py-spy FILE`` records the server's
+stacks during the load (py-spy on PATH, raw collapsed format) to see where the time per request goes.
 
 An error is a non-200 response, a body that is not the documented shape, or an answer whose ``[n]`` markers
-point to no returned passage; an answer that is neither cited nor an explicit refusal is an error too.
+point to no returned passage; an answer that is neither cited nor an explicit refusal (the refusal sentence,
+also as 未在已收录文件中找到关于“…”的相关依据, and no citations) is an error too.
 
 All clients come from 127.0.0.1, so the per-client rate limit (RAG_RATE_LIMIT_PER_MIN, 30/min by default)
 would turn most of the run into 429s: the server is started with the limit given by ``--rate-limit``
@@ -27,6 +32,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -50,6 +56,13 @@ from rag.records import REFUSAL  # noqa: E402
 # The citation markers the answerers write: [n] with at most 3 digits (a bracketed year in a 文号 is no marker).
 MARKER = re.compile(r"\[(\d{1,3})\]")
 CITATION_FIELDS = {"n", "title", "doc_number", "section", "date", "source", "text"}
+# The refusal sentence, also in the form that names what was not found (rag.answer.refusal with ``about``:
+# 未在已收录文件中找到关于“银川市”、“…”的相关依据).
+_HEAD, _FOUND, _TAIL = REFUSAL.rstrip("。").partition("找到")
+REFUSAL_SENTENCE = re.compile(
+    re.escape(_HEAD) + "找到" + "(?:关于“[^”]{1,80}”(?:、“[^”]{1,80}”)*的)?" + re.escape(_TAIL) if _FOUND
+    else re.escape(REFUSAL.rstrip("。"))
+)
 
 
 class RunError(Exception):
@@ -86,6 +99,33 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return fields.get("VmRSS", float("nan")), fields.get("VmHWM", float("nan"))
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (all its threads) in seconds, from /proc (Linux); nan when unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def self_cpu_seconds() -> float:
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def start_py_spy(pid: int, out: Path) -> subprocess.Popen[bytes] | None:
+    exe = shutil.which("py-spy") or (str(Path(sys.executable).parent / "py-spy")
+                                     if (Path(sys.executable).parent / "py-spy").is_file() else None)
+    if exe is None:
+        print("--py-spy: py-spy not found (pip install py-spy); not profiling", file=sys.stderr, flush=True)
+        return None
+    return subprocess.Popen([exe, "record", "--pid", str(pid), "--format", "raw", "--output", str(out),
+                             "--rate", "100", "--nonblocking", "--threads"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
 def check_answer(status: int, body: bytes) -> tuple[str | None, str]:
     """(error or None, outcome): outcome is 'cited' or 'refused' for a good answer."""
     if status != 200:
@@ -108,7 +148,7 @@ def check_answer(status: int, body: bytes) -> tuple[str | None, str]:
     if dangling:
         return f"markers {dangling} point to no returned passage ({len(cites)} returned)", "error"
     if d["refused"]:
-        if cites or REFUSAL.rstrip("。") not in d["answer"]:
+        if cites or not REFUSAL_SENTENCE.search(d["answer"]):
             return "a refusal with citations or without the refusal sentence", "error"
         return None, "refused"
     if not cites or not used:
@@ -219,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=1800, help="hard limit for the whole run in seconds")
     ap.add_argument("--request-timeout", type=float, default=120, help="per request, seconds")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    ap.add_argument("--markdown", action="store_true", help="also print the result as a README table row")
+    ap.add_argument("--py-spy", type=Path, metavar="FILE", help="record the server's stacks during the load "
+                    "into FILE (py-spy, raw collapsed stacks; needs py-spy installed)")
     args = ap.parse_args(argv)
     if args.clients < 1 or args.questions < 1:
         ap.error("--clients and --questions must be at least 1")
@@ -258,7 +301,12 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"clients": args.clients, "questions_per_client": args.questions,
                               "rate_limit_per_min": args.rate_limit, "llm": "none",
                               "corpus": [str(p) for p in corpus], "qa": [str(p) for p in qa_files],
-                              "distinct_questions": len(set(questions))}
+                              "distinct_questions": len(set(questions)),
+                              # what decides the server's throughput, as this run had it
+                              "answer_concurrency": int(env.get("RAG_ANSWER_CONCURRENCY") or 4),
+                              "sentence_dense": env.get("RAG_SENTENCE_DENSE", "false"),
+                              "omp_num_threads": env.get("OMP_NUM_THREADS", ""),  # torch's threads; "" = one per core
+                              "cpu_count": os.cpu_count()}
     proc = None
     try:
         rep = ingest(data_dir, corpus, env, max(1.0, deadline - time.monotonic()))
@@ -283,11 +331,27 @@ def main(argv: list[str] | None = None) -> int:
                 peak_sampled.append(rss_mb(proc.pid)[0])
 
         sampler = threading.Thread(target=sample, daemon=True)
+        spy = start_py_spy(proc.pid, args.py_spy) if args.py_spy else None
+        if spy is not None:
+            time.sleep(1.0)  # attached before the clients start
+        load_before = os.getloadavg()
+        cpu0, self0 = cpu_seconds(proc.pid), self_cpu_seconds()
         sampler.start()
         results, wall = run_clients(url, questions, args.clients, args.questions, deadline, args.request_timeout)
+        cpu1, self1 = cpu_seconds(proc.pid), self_cpu_seconds()
+        load_after = os.getloadavg()
         sampling.set()
         sampler.join()
         rss_after, rss_peak = rss_mb(proc.pid)
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            try:
+                _, err = spy.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                spy.kill()
+                _, err = spy.communicate()
+            report["py_spy"] = {"output": str(args.py_spy), "exit": spy.returncode,
+                                "stderr": err.decode(errors="replace")[-500:]}
     except RunError as e:
         report["error"] = str(e)
         _print(report, args.json)
@@ -312,12 +376,36 @@ def main(argv: list[str] | None = None) -> int:
                       "max": round(max(lat), 3), "mean": round(statistics.fmean(lat), 3)} if lat else {},
         "wall_s": round(wall, 1),
         "throughput_rps": round(len(results) / wall, 2) if wall > 0 else 0.0,
+        "server_cpu_s": round(cpu1 - cpu0, 1),
+        "server_cpu_ms_per_request": round((cpu1 - cpu0) / len(results) * 1000, 1) if results else 0.0,
+        "server_cores_busy": round((cpu1 - cpu0) / wall, 2) if wall > 0 else 0.0,
+        "client_cpu_s": round(self1 - self0, 1),
+        "loadavg_1min": {"before": round(load_before[0], 2), "after": round(load_after[0], 2)},
         "server_rss_mb": {"before": round(rss_before), "max_sampled": round(max(peak_sampled)),
                           "after": round(rss_after), "peak": round(rss_peak)},
         "total_s": round(time.monotonic() - start, 1),
     }
     _print(report, args.json)
+    if args.markdown:
+        print(markdown_row(report), flush=True)
     return 1 if errors else 0
+
+
+def markdown_row(rep: dict[str, Any]) -> str:
+    """The README's load-test table: a header for this store and one row for this run."""
+    s, lat, rss = rep["server"], rep["latency_s"], rep["server_rss_mb"]
+    omp = f" `OMP_NUM_THREADS={rep['omp_num_threads']}`" if rep.get("omp_num_threads") else ""
+    label = (f"`RAG_ANSWER_CONCURRENCY={rep['answer_concurrency']}`{omp}, {rep['clients']} × {rep['questions_per_client']}"
+             f", load avg {rep['loadavg_1min']['before']}→{rep['loadavg_1min']['after']}")
+    return "\n".join([
+        f"| {s['documents']} documents, {s['chunks']} passages | requests | errors | cited / refused "
+        "| p50 / p95 / max | throughput | server CPU / request | server RSS idle / peak |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| {label} | {rep['requests']} | **{rep['errors']}** | {rep['cited']} / {rep['refused']} "
+        f"| {lat['p50']} / {lat['p95']} / {lat['max']} s | **{rep['throughput_rps']} req/s** "
+        f"| {rep['server_cpu_ms_per_request']} ms ({rep['server_cores_busy']} cores busy) "
+        f"| {rep['server_rss_mb']['before'] / 1024:.1f} / {rss['peak'] / 1024:.1f} GB |",
+    ])
 
 
 def _print(rep: dict[str, Any], as_json: bool) -> None:
@@ -350,7 +438,12 @@ def _print(rep: dict[str, Any], as_json: bool) -> None:
         f"refusals: {rep['refused']}",
         f"latency:    p50 {lat.get('p50')} s   p95 {lat.get('p95')} s   max {lat.get('max')} s   "
         f"mean {lat.get('mean')} s",
-        f"throughput: {rep['throughput_rps']} requests/s over {rep['wall_s']} s",
+        f"throughput: {rep['throughput_rps']} requests/s ({rep['requests']} requests in {rep['wall_s']} s)",
+        f"server CPU: {rep['server_cpu_ms_per_request']} ms per request ({rep['server_cpu_s']} s in all, "
+        f"{rep['server_cores_busy']} of {rep['cpu_count']} cores busy; answer threads "
+        f"RAG_ANSWER_CONCURRENCY={rep['answer_concurrency']}, torch threads "
+        f"{rep.get('omp_num_threads') or 'one per core'}); the clients' own CPU {rep['client_cpu_s']} s; "
+        f"load average {rep['loadavg_1min']['before']} → {rep['loadavg_1min']['after']}",
         f"server RSS: {rss['before']} MB before the load, {rss['max_sampled']} MB max sampled, {rss['after']} MB after;"
         f" peak (VmHWM) {rss['peak']} MB",
         f"total:      {rep['total_s']} s",
