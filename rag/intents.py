@@ -35,7 +35,7 @@ _LIST = re.compile(markers.ASK_LIST)
 _WHOLE_DOC = re.compile(markers.ASK_WHOLE_DOC)
 _PARTS = re.compile(markers.ASK_PARTS_NOUN)
 _DOC_NUMBER_FULL = re.compile(r"[\u4e00-\u9fff]{0,12}[〔\[［（(【〖](?:19|20)\d{2}[〕\]］）)】〗]\d{1,5}号|第?\d{1,6}号")
-_DOC_NUMBER = re.compile(r"[〔\[［（(【〖](?:19|20)\d{2}[〕\]］）)】〗]\d{1,5}号")
+_DOC_NUMBER = re.compile(markers.FIGURE["docnum"])  # a 文号's year and serial, as a fact question looks for it
 _FACT = tuple((k, re.compile(p)) for k, p in markers.ASK_FACT)
 
 
