@@ -1,5 +1,6 @@
 """Retrieval and answer evaluation:
-`python -m rag.eval [--answers] --qa FILE [FILE...] [--corpus PATH...] [--k 5] [--json] [--baseline]`.
+`python -m rag.eval [--answers] --qa FILE [FILE...] [--corpus PATH...] [--k 5] [--json] [--baseline]`;
+`python -m rag.eval --measures FILE [FILE...] [--json]` scores the support measures (``rag.eval_measures``).
 
 ``--answers`` measures the answers a person reads (conversations too): see ``rag.eval_answers``. Without
 it, the retrieval:
@@ -216,7 +217,9 @@ def run_answers(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m rag.eval", description=__doc__.splitlines()[0])
-    ap.add_argument("--qa", nargs="+", type=Path, required=True, help="QA JSON Lines file(s)")
+    ap.add_argument("--qa", nargs="+", type=Path, help="QA JSON Lines file(s)")
+    ap.add_argument("--measures", nargs="+", type=Path,
+                    help="support-measure label file(s): score the measures read at ingest (rag.eval_measures)")
     ap.add_argument("--corpus", nargs="+", type=Path, help="ingest these into a fresh temporary store first")
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--json", action="store_true")
@@ -225,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--answers", action="store_true",
                     help="evaluate the answers (conversations too), not only the retrieval")
     args = ap.parse_args(argv)
+    if args.measures:
+        return _measures(args.measures, args.json)
+    if not args.qa:
+        ap.error("--qa is required (or --measures)")
     if args.k <= 0:
         print(f"error: --k must be > 0, got {args.k}", file=sys.stderr)
         return 2
@@ -253,6 +260,20 @@ def main(argv: list[str] | None = None) -> int:
     for name, r in rows:
         print(f"{name:<12}" + "".join(f"{r[key]:>18}" for key in keys))
     print(f"\n{res['n']} answerable questions, {res['n_offtopic']} off-topic")
+    return 0
+
+
+def _measures(files: list[Path], as_json: bool) -> int:
+    from .eval_measures import evaluate, render
+    from .settings import ensure_tiktoken_offline, load_settings
+
+    try:
+        ensure_tiktoken_offline()
+        res = evaluate(files, load_settings())
+    except RagError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return exit_code(e)
+    print(json.dumps(res, ensure_ascii=False) if as_json else render(res))
     return 0
 
 

@@ -28,10 +28,13 @@ from .clean import clean_text
 from .embed import BaseEmbedder
 from .errors import IngestLockedError, LoadError
 from .load import iter_files, load_file
+from .measures import Measure, extract_measures
 from .metadata import extract_metadata
 from .records import Chunk, SourceDoc, doc_id_for
+from .regions import region_of
 from .settings import Settings
 from .store import ChromaStore, DocRecord
+from .validity import read_validity
 
 Progress = Callable[[int, int, str], None]  # (done, total, file name)
 
@@ -74,6 +77,16 @@ class Prepared:
     doc: SourceDoc
     text: str
     chunks: list[Chunk]
+    measures: list[Measure] = field(default_factory=list)
+
+    def chunk_extras(self) -> list[dict[str, Any] | None]:
+        """Per passage: how many measures start in it and their kinds (flat, for filters)."""
+        out: list[dict[str, Any] | None] = []
+        for c in self.chunks:
+            kinds = sorted({m.kind for m in self.measures if c.start <= m.start < c.end})
+            out.append({"n_measures": sum(c.start <= m.start < c.end for m in self.measures),
+                        "measure_kinds": ",".join(kinds)} if kinds else None)
+        return out
 
 
 @contextlib.contextmanager
@@ -109,13 +122,20 @@ def prepare(doc: SourceDoc, settings: Settings) -> Prepared:
         raise LoadError(doc.source, "no text left after cleaning")
     meta = extract_metadata(text)
     meta.lead = lead(text)
+    region = region_of(meta.issuer, meta.print_office, meta.title, meta.lead)
+    meta.region = region.name if region is not None else None
+    v = read_validity(text, meta.date or meta.print_date)
+    meta.valid_from, meta.valid_to, meta.validity_evidence = v.valid_from, v.valid_to, v.evidence
+    meta.open_end = v.open_end or None
+    meta.repeals = "\n".join(v.repeals) or None
     chunks = chunk_document(
         doc, text, meta, max_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap,
         min_tokens=settings.chunk_min_tokens,
     )
     if not chunks:
         raise LoadError(doc.source, "no passages could be cut from the text")
-    return Prepared(doc, text, chunks)
+    measures = extract_measures(text, chunks, region, meta.date or meta.print_date)
+    return Prepared(doc, text, chunks, measures)
 
 
 _LEAD_END = re.compile(r"[。！？；]")
@@ -243,10 +263,12 @@ def _write(
     # … then all new passages of the group in one write, then their manifest records in one write: a crash
     # in between leaves passages without a record, which readers ignore and the next ingest repairs.
     store.add_chunks(
-        [c for g in group for c in g.chunks], vectors, [g.doc.file_hash for g in group for _ in g.chunks]
+        [c for g in group for c in g.chunks], vectors, [g.doc.file_hash for g in group for _ in g.chunks],
+        [x for g in group for x in g.chunk_extras()],
     )
     records = [
-        (DocRecord(g.doc.doc_id, g.doc.key, g.doc.source, g.doc.file_hash, len(g.chunks), g.chunks[0].meta), g.text)
+        (DocRecord(g.doc.doc_id, g.doc.key, g.doc.source, g.doc.file_hash, len(g.chunks), g.chunks[0].meta,
+                   [m.to_dict() for m in g.measures]), g.text)
         for g in group
     ]
     store.put_docs(records)

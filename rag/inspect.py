@@ -1,5 +1,6 @@
 """Show how one file is read, without touching the store:
-`python -m rag.inspect FILE [--json]` → its metadata and its chunks (id, section, text, tokens)."""
+`python -m rag.inspect FILE [--json]` → its metadata, validity, support measures and chunks (id, section,
+text, tokens)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from .errors import RagError, exit_code
 from .ingest import load, prepare
 from .settings import ensure_tiktoken_offline, load_settings
+from .validity import validity_of
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,14 +30,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return exit_code(e)
     meta = prep.chunks[0].meta.to_dict()
+    measures = [m.to_dict() for m in prep.measures]
+    validity = validity_of(prep.chunks[0].meta).to_dict(settings.today)
     chunks: list[dict[str, Any]] = [
         {"id": c.id, "section": c.section, "text": c.text, "tokens": c.tokens} for c in prep.chunks
     ]
     if args.json:
-        print(json.dumps({"metadata": meta, "chunks": chunks}, ensure_ascii=False, indent=1))
+        print(json.dumps({"metadata": meta, "validity": validity, "measures": measures, "chunks": chunks},
+                         ensure_ascii=False, indent=1))
     else:
         for k, v in meta.items():
             print(f"{k:>16}: {v}")
+        print(f"{'validity':>16}: {validity}")
+        for m in measures:
+            amounts = "、".join(a["text"] for a in m["amounts"]) or "—"
+            print(f"\n◆ {m['kind']} · {amounts} · {'、'.join(m['beneficiaries']) or '—'}  [{m['section']}]\n  {m['text']}")
         for c in chunks:
             print(f"\n── [{c['section'] or '(front matter)'}] {c['tokens']} tokens · {c['id'][:12]}")
             print(c["text"])

@@ -190,3 +190,89 @@ OUTLINE_WORDS = frozenset(
 # An enterprise introducing itself (我们是一家科技型中小企业，…): who asks, not what is asked about. The
 # answerer scores sentences against the rest of the question.
 SELF_INTRO = r"^(?:我们|我|本公司|本企业|我司|我单位|我公司)(?:是|属于|作为)(?:一家|一个|一名)?[^，,。？?]{0,30}[，,]\s*"
+
+# ---------------------------------------------------------------------------------------------------------
+# Support measures (rag.amounts, rag.measures, rag.validity): what a body grants, to whom, how much, until when
+# ---------------------------------------------------------------------------------------------------------
+
+# A bound written before an amount: 最高500万元, 不超过10万元, 最多, 上限为, 单户最高, 每户最高 (the unit is AMOUNT_PER).
+AMOUNT_CAP = r"最高(?:不超过|可贷|可获得?|可享受|可申请|可达|可给予|可补贴|补贴|补助|奖励|给予|支持)?|不超过|不高于|最多|上限(?:为)?|封顶"
+# The beneficiary unit written before an amount: 每人500元, 每户, 每家企业, 按每人每月, 单户, 单笔, 单个项目.
+AMOUNT_PER = (
+    r"(?:按)?(?:每(?:人|户|家|名|个|位|次|年|月|亩|吨|台|平方米)(?:企业|项目|单位)?(?:每(?:月|年|天|人))?"
+    r"|单(?:户|笔|个项目|个企业|家企业|项))"
+)
+# Ratios that are granted: 减半(征收), 免收, 免征, 全免, 全额(退还), 减免三成, 八折.
+RATIO = r"减半|免收|免征|免除|全免|全额|减免[一二两三四五六七八九]成|[一二两三四五六七八九]折"
+
+# The kind of a measure, by the words of its clause (first match wins: 贴息 before 贷款, 担保 before 贷款, tax
+# before reduction). Kinds: subsidy, reward, reduction, tax, loan, guarantee, interest_subsidy, service.
+MEASURE_KIND: tuple[tuple[str, str], ...] = (
+    ("interest_subsidy", r"贴息"),
+    ("guarantee", r"担保|再担保"),
+    ("tax", r"增值税|所得税|个税|印花税|房产税|城镇土地使用税|税收|税款|纳税|退税|免税|减税|税费|税额|留抵"),
+    ("reward", r"奖励|奖金|一次性奖|以奖代补"),
+    ("subsidy", r"补贴|补助|奖补|资助|补偿|扶持资金|专项资金|经费支持|资金支持|给予.{0,12}支持|津贴|救助金"),
+    ("loan", r"贷款|信贷|授信|融资|借款|续贷|展期|无还本"),
+    ("reduction", r"减免|免收|免征|减半|减收|缓缴|缓收|返还|退还|免除|降低|下调|免交|缓交|阶段性减|暂免|延期缴纳|减按"),
+    ("service", r"免费|培训|服务|咨询|代办|帮办|绿色通道"),
+)
+# A clause that grants: a measure needs one of these (or a kind word that is itself a grant: 免征, 补贴 …).
+GRANT_VERB = (
+    r"给予|予以|发放|补贴|补助|奖补|奖励|资助|减免|免收|免征|减征|免除|减半|减收|缓缴|缓收|返还|退还|贴息|支持|扶持|"
+    r"提供|安排|设立|降低|下调|免交|缓交|暂免|减按|补偿|放宽|延长|延期|续贷|不抽贷|不断贷|不压贷|无还本续贷|"
+    r"可贷|可获|可享受|可申请|享受|奖|补|提高至|提高到|提高为|上调至|上调为|放宽至|放宽为|新增[^，。；]{0,8}额度"
+)
+# A clause that reports past or achieved work (statistics, not measures): 累计发放, 已为…减免, 共计, 截至…,
+# 惠及, 完成, 下达 / 兑现 / 拨付 (reported as done), year-on-year figures.
+STATISTIC = (
+    r"累计|已经|已为|已向|已对|已发放|已减免|已拨付|已兑现|已落实|已有|已累计|共计|合计|总计|共为|共发放|共减免|"
+    r"截至|截止目前|截止到|目前已|惠及|同比|环比|增长|下降|完成|实现|达到|位列|居全|排名|下达|兑现|拨付|争取|"
+    r"落实了|发放了|减免了|投入了|帮助.{0,10}获得|获得|获批|带动|撬动|预计|有望|约为|"
+    r"发放|预拨|发行|投放|募集|筹集|到位|少缴|节约|减负|缴纳|缴的|为企业节省|该企业|该公司|申报减免"
+)
+# An amount that names who qualifies rather than what is granted: 年营业收入2000万元以下, 月销售额10万元以下.
+THRESHOLD_WORD = (
+    r"营业收入|营收|收入|销售额|营业额|产值|纳税额|资产总额|资产|注册资本|投资额|投资|规模|利润|主营业务收入|所得|"
+    r"研发投入|研发费用|交易额|出口额|进口额|工资|月薪|缴费基数|租金收入"
+)
+THRESHOLD_BEFORE = rf"(?:{THRESHOLD_WORD})[^，。；、]{{0,6}}$"
+THRESHOLD_AFTER = r"^(?:（含）|\(含\))?(?:以上|以下|及以上|及以下|（含）以上|（含）以下|的部分)"
+PRICE_AFTER = r"^\s*(?:/|每)\s*(?:斤|公斤|千克|吨|升|袋|瓶|只|个|盒|份|张|箱|桶|包|头)"
+PRICE_BEFORE = r"(?:价格|售价|单价|零售价|批发价|均价|票价|价|报价|收费标准)[^，。；]{0,6}$"
+FINE = r"罚款|罚金|处以|没收|违法所得"
+# Words that name a class of beneficiaries; a measure's beneficiary is the phrase ending in one of these.
+BENEFICIARY_HEAD = (
+    r"企业|个体工商户|工商户|小规模纳税人|纳税人|缴费人|商户|农户|养殖户|种植户|合作社|家庭农场|市场主体|经营主体|"
+    r"承租人|承租户|租户|单位|人员|职工|员工|劳动者|毕业生|贫困户|困难群众|项目|机构|医院|学校|园区|孵化器|众创空间"
+)
+BENEFICIARY_TAGS = (
+    "中小微企业", "小微企业", "中小企业", "科技型中小企业", "高新技术企业", "规上企业", "规模以上企业", "专精特新",
+    "个体工商户", "小规模纳税人", "民营企业", "外贸企业", "重点企业", "农民工", "高校毕业生",
+)
+# A clause that puts a condition on the beneficiary.
+CONDITION_CUE = (
+    r"符合|满足|认定|经.{0,8}(?:审核|认定|批准)|不裁员|少裁员|裁员率|上年度|上一年度|首次|新招用|招用|吸纳|"
+    r"正常经营|依法|按规定|达到|以上的|以下的|凡|对于|对在|对符合|参保|缴纳|连续|新增|新认定|新获批|纳入"
+)
+# Validity: the start, the end, and a document that repeals another.
+IN_FORCE_FROM = (
+    r"自(?:印发|发布|公布|颁布)之日起(?:施行|执行|实施|生效)|自(?P<from>(?:19|20)\d{2}年\d{1,2}月\d{1,2}日)起(?:施行|执行|实施|生效)"
+)
+REPEAL = r"同时废止|予以废止|停止执行|不再执行|同时失效"
+# An organ of the central government (its measures apply everywhere): 国务院, the ministries, 国家…局/委.
+NATIONAL_ORGAN = (
+    r"^(?:中共中央|国务院|全国人大|全国人民代表大会|全国政协|中央(?:财经|全面|军委)|"
+    r"国家[\u4e00-\u9fff]{1,12}?(?:总局|局|委员会|委|署|院|办公室|中心)|"
+    r"(?:财政|教育|科技|科学技术|工业和信息化|公安|民政|司法|人力资源和?社会保障|人社|自然资源|生态环境|住房和城乡建设|"
+    r"住建|交通运输|水利|农业农村|商务|文化和旅游|退役军人事务|应急管理|外交|国防|民族事务|卫生健康)部|"
+    r"中国人民银行|人民银行总行|审计署|海关总署|税务总局|市场监管总局|银保监会|银监会|保监会|证监会|国资委|"
+    r"发展改革委|中国银保监会|中国证监会|中华全国总工会|全国总工会|共青团中央|全国妇联|中国残联|全国工商联)"
+)
+# A sentence that reports work done (its amounts are statistics): 累计 / 惠及 / 同比 / 兑现 / 下达 anywhere,
+# a year or 近年来 opening it, or counts of what was done (150项, 102家, 600余人).
+STATISTIC_SENTENCE = (
+    r"累计|惠及|同比|环比|截至|截止目前|共计|合计|总计|兑现|下达|拨付|争取|获批|位列|居全|已为|已向|已对|已累计|"
+    r"^(?:[一二三四五六七八九十]是)?(?:(?:19|20)\d{2}年(?:以来|全年|上半年|[，,])|近年来|近[一二三两四五]年|今年以来|去年以来|目前)|"
+    r"(?<![每单首前第\d])\d+(?:\.\d+)?(?:余|多)?(?:项|家|户|个|人次|批|笔|场|期)(?![/以])"
+)

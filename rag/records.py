@@ -64,6 +64,15 @@ class DocMeta:
     # Not a 公文 field: the document's opening words (first sentence, ≤ 40 chars). News-style documents have
     # no title; their later passages would lose who/where they are about without it (see README: retrieval).
     lead: str | None = None
+    # Not 公文 fields either, read at ingest (rag.regions, rag.validity): where its measures apply (全国,
+    # 内蒙古自治区鄂尔多斯市) and when (ISO days as the text states them; None = not stated). open_end: the end
+    # is tied to an event (疫情结束, 另行通知). repeals: titles of the documents it repeals, "\n"-joined.
+    region: str | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+    validity_evidence: str | None = None
+    open_end: bool | None = None
+    repeals: str | None = None
 
     @property
     def heading(self) -> str | None:
@@ -133,6 +142,8 @@ class Citation:
     source: str
     text: str  # the whole passage
     used: list[str] = field(default_factory=list)  # the sentences of it the answer uses (for highlighting)
+    status: str | None = None  # validity of its document on the as-of day: current/expired/repealed/unknown
+    valid_to: str | None = None
 
     @classmethod
     def from_hit(cls, n: int, hit: Hit, used: list[str] | None = None) -> Citation:
@@ -160,6 +171,8 @@ class Citation:
             "source": self.source,
             "text": self.text,
             "doc_id": self.doc_id,
+            "status": self.status,
+            "valid_to": self.valid_to,
         }
 
 

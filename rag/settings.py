@@ -7,6 +7,7 @@ import importlib.util
 import os
 import shutil
 import sysconfig
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -76,6 +77,8 @@ class Settings(BaseSettings):
     # Sentence vectors at question time cost ~15x the retrieval and, measured on the answer dev set, moved answer
     # recall by 0.2 points (README, "Answers"): off by default; keyword, passage and retrieval evidence pick
     # the sentences.
+    # Validity (rag.validity): a document's measures are current, expired or repealed as of this day.
+    as_of: date | None = Field(default=None, description="YYYY-MM-DD validity is judged on; empty = today")
     sentence_dense: bool = Field(default=False, description="score answer sentences by embedding too (slow)")
     llm: Literal["none", "local", "openai"] = "none"
     llm_base_url: str = ""
@@ -118,6 +121,16 @@ class Settings(BaseSettings):
         if self.llm_concurrency:
             return 1 if self.llm == "local" else self.llm_concurrency
         return 4 if self.llm == "openai" else 1
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _as_of(cls, v: object) -> object:
+        return None if v in ("", None) else v
+
+    @property
+    def today(self) -> date:
+        """The as-of day: ``RAG_AS_OF`` or the date today."""
+        return self.as_of or date.today()
 
     @property
     def chroma_dir(self) -> Path:

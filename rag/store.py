@@ -13,6 +13,7 @@ Two collections:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import time
@@ -44,9 +45,10 @@ class DocRecord:
     file_hash: str
     n_chunks: int
     meta: DocMeta
+    measures: list[dict[str, Any]] | None = None  # written with the record (JSON); manifest() leaves it out
 
 
-def _flat(chunk: Chunk, file_hash: str) -> dict[str, Any]:
+def _flat(chunk: Chunk, file_hash: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Chroma metadata must be flat scalars; None values are left out (read back as None)."""
     m: dict[str, Any] = {
         "doc_id": chunk.doc_id,
@@ -59,6 +61,8 @@ def _flat(chunk: Chunk, file_hash: str) -> dict[str, Any]:
         "ordinal": chunk.ordinal,
     }
     m.update(_flat_meta(chunk.meta))
+    if extra:
+        m.update({k: v for k, v in extra.items() if v is not None})
     return m
 
 
@@ -132,18 +136,26 @@ class ChromaStore:
         return self._docs
 
     # writes -------------------------------------------------------------------------------------------
-    def add_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray, file_hash: str | Sequence[str]) -> None:
-        """Upsert passages with their vectors; ``file_hash`` is one for all or one per passage."""
+    def add_chunks(
+        self, chunks: Sequence[Chunk], vectors: np.ndarray, file_hash: str | Sequence[str],
+        extra: Sequence[dict[str, Any] | None] | None = None,
+    ) -> None:
+        """Upsert passages with their vectors; ``file_hash`` is one for all or one per passage; ``extra`` is more
+        flat metadata per passage (its measures' kinds: filterable)."""
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
         hashes = [file_hash] * len(chunks) if isinstance(file_hash, str) else list(file_hash)
+        extras = list(extra) if extra is not None else [None] * len(chunks)
         for i in range(0, len(chunks), _PAGE):
             part = chunks[i : i + _PAGE]
             self.chunks.upsert(
                 ids=[c.id for c in part],
                 embeddings=vectors[i : i + _PAGE],
                 documents=[c.text for c in part],
-                metadatas=[_flat(c, h) for c, h in zip(part, hashes[i : i + _PAGE], strict=True)],
+                metadatas=[
+                    _flat(c, h, x)
+                    for c, h, x in zip(part, hashes[i : i + _PAGE], extras[i : i + _PAGE], strict=True)
+                ],
             )
 
     def delete_doc(self, doc_id: str) -> int:
@@ -159,9 +171,6 @@ class ChromaStore:
         stamp = uuid.uuid4().hex
         self.docs.upsert(ids=[STAMP_ID], embeddings=[[1.0]], documents=[""], metadatas=[{"stamp": stamp}])
 
-    def put_doc(self, rec: DocRecord, text: str) -> None:
-        self.put_docs([(rec, text)])
-
     def put_docs(self, docs: Sequence[tuple[DocRecord, str]]) -> None:
         """Write manifest records (one call for many documents), then move the stamp."""
         if not docs:
@@ -172,6 +181,8 @@ class ChromaStore:
                 "key": rec.key, "source": rec.source, "file_hash": rec.file_hash, "n_chunks": rec.n_chunks,
             }
             meta.update(_flat_meta(rec.meta))
+            if rec.measures:
+                meta["measures"] = json.dumps(rec.measures, ensure_ascii=False)
             metas.append(meta)
         # The manifest needs no similarity search; a constant 1-d vector keeps Chroma from embedding.
         self.docs.upsert(
@@ -198,6 +209,18 @@ class ChromaStore:
                 n_chunks=int(m["n_chunks"]),
                 meta=DocMeta.from_dict({k: m.get(k) for k in _META_FIELDS if k in m}),
             )
+        return out
+
+    def doc_measures(self) -> dict[str, list[dict[str, Any]]]:
+        """The support measures of every document that has any (rag.measures), by doc id."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for did, _, m in self.doc_rows(include=["metadatas"]):
+            raw = m.get("measures")
+            if raw:
+                try:
+                    out[did] = list(json.loads(str(raw)))
+                except ValueError:
+                    continue  # a record written by a broken process: its measures are re-read on re-ingest
         return out
 
     def doc_text(self, doc_id: str) -> str | None:

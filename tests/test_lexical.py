@@ -48,7 +48,7 @@ def _store_with(tmp_path: Path, docs: dict[str, tuple[DocMeta, list[str]]]) -> C
     for did, (meta, texts) in docs.items():
         chunks = [_chunk(did, i, t, meta) for i, t in enumerate(texts)]
         store.add_chunks(chunks, emb.embed_texts(texts), "h-" + did)
-        store.put_doc(DocRecord(did, f"/c/{did}", f"{did}.txt", "h-" + did, len(chunks), meta), "\n".join(texts))
+        store.put_docs([(DocRecord(did, f"/c/{did}", f"{did}.txt", "h-" + did, len(chunks), meta), "\n".join(texts))])
     return store
 
 

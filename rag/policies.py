@@ -1,0 +1,110 @@
+"""The policies of the store as data: every document's validity on the as-of day and its support measures.
+
+Read once from the manifest (no passage is touched) and again whenever the store's fingerprint moves. A
+document the corpus repeals (another one says 同时废止《its title》 or names its 文号 there) is ``repealed``
+whatever its own text says.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from .measures import Measure
+from .records import DocMeta
+from .store import DocRecord
+from .validity import Validity, validity_of
+
+_PUNCT = re.compile(r"[\s《》“”\"'（）()〔〕\[\]【】]")
+
+
+class PolicyStore(Protocol):
+    """What the book reads (``ChromaStore``; a fake in unit tests)."""
+
+    def manifest(self) -> dict[str, DocRecord]: ...
+
+    def doc_measures(self) -> dict[str, list[dict[str, Any]]]: ...
+
+    def fingerprint(self) -> str: ...
+
+
+@dataclass
+class PolicyDoc:
+    doc_id: str
+    source: str
+    meta: DocMeta
+    validity: Validity
+    measures: list[Measure] = field(default_factory=list)
+    repealed_by: str | None = None  # title (or file) of the document that repeals it
+
+    @property
+    def title(self) -> str:
+        return self.meta.title or self.meta.lead or self.source
+
+    def status(self, as_of: date) -> str:
+        return self.validity.status(as_of, self.repealed_by is not None)
+
+    def validity_dict(self, as_of: date) -> dict[str, Any]:
+        return self.validity.to_dict(as_of, self.repealed_by)
+
+
+def _norm(title: str) -> str:
+    return _PUNCT.sub("", title)
+
+
+def link_repeals(docs: dict[str, PolicyDoc]) -> None:
+    """Mark the documents that another document of the corpus repeals (by title, or by a 文号 in it)."""
+    by_title = {_norm(d.meta.title): d for d in docs.values() if d.meta.title}
+    by_number = {_norm(d.meta.doc_number): d for d in docs.values() if d.meta.doc_number}
+    for d in docs.values():
+        for t in d.validity.repeals:
+            target = by_title.get(_norm(t)) or by_number.get(_norm(t))
+            if target is not None and target is not d:
+                target.repealed_by = d.title
+
+
+class PolicyBook:
+    """Validity and measures of every document, kept in step with the store."""
+
+    def __init__(self, store: PolicyStore, as_of: date) -> None:
+        self.store = store
+        self.as_of = as_of
+        self._docs: dict[str, PolicyDoc] = {}
+        self._fingerprint: str | None = None
+        self._lock = threading.Lock()
+
+    def docs(self) -> dict[str, PolicyDoc]:
+        fp = self.store.fingerprint()
+        with self._lock:
+            if fp != self._fingerprint:
+                self._docs = self._load()
+                self._fingerprint = fp
+            return self._docs
+
+    def _load(self) -> dict[str, PolicyDoc]:
+        measures = self.store.doc_measures()
+        docs = {
+            did: PolicyDoc(did, rec.source, rec.meta, validity_of(rec.meta),
+                           [Measure.from_dict(m) for m in measures.get(did, [])])
+            for did, rec in self.store.manifest().items()
+        }
+        link_repeals(docs)
+        return docs
+
+    def get(self, doc_id: str) -> PolicyDoc | None:
+        return self.docs().get(doc_id)
+
+    def status(self, doc_id: str) -> str:
+        d = self.get(doc_id)
+        return d.status(self.as_of) if d is not None else "unknown"
+
+    def not_current(self) -> set[str]:
+        """Documents that are expired or repealed on the as-of day (what "只看现行有效" leaves out, with the
+        unknown ones: see ``current``)."""
+        return {i for i, d in self.docs().items() if d.status(self.as_of) in ("expired", "repealed")}
+
+    def current(self) -> set[str]:
+        return {i for i, d in self.docs().items() if d.status(self.as_of) == "current"}
