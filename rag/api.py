@@ -1,4 +1,5 @@
 """The JSON API, on the same server as the chat: ``POST /api/ask``, ``GET /api/health``,
+``POST /api/match`` (an enterprise profile → support measures with verdicts; ``?format=csv``),
 ``GET /api/documents`` and ``GET /api/documents/{doc_id}``. Errors are JSON ``{"detail": message}`` with a
 4xx/5xx status; no stack trace or file-system path ever leaves the server. Documents are served by id only.
 """
@@ -15,10 +16,11 @@ from typing import Any, Literal
 
 import anyio
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from .errors import BusyError, ConfigError, QueryError, RagError, StoreError
+from .matching import Profile, match, match_json, to_csv
 from .pipeline import Pipeline
 from .retrieve import Filters
 
@@ -34,7 +36,7 @@ class AskRequest(BaseModel):
     question: str
     history: list[Turn] = Field(default_factory=list, max_length=20)
     # Scalars only: a list or an operator object ({"$ne": …}) must not reach the store's ``where`` clause.
-    filters: dict[str, str | int | None] = Field(default_factory=dict)
+    filters: dict[str, bool | str | int | None] = Field(default_factory=dict)
 
 
 # An absolute POSIX or Windows path (/srv/data/chroma, C:\\data\\x): cut from messages sent to clients.
@@ -147,6 +149,30 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
                 "warnings": ans.warnings,
             }
         )
+
+    @app.post("/api/match")
+    async def match_profile(request: Request, format: str = "json") -> Response:
+        """An enterprise profile → the support measures ranked with a verdict each (rag.matching)."""
+        if not limiter.allow(client_address(request)):
+            return JSONResponse({"detail": "too many requests: try again in a minute"}, status_code=429)
+        raw = await request.body()
+        if len(raw) > 20_000:
+            return JSONResponse({"detail": "the profile is too large"}, status_code=413)
+        try:
+            body = json.loads(raw or b"null")
+        except json.JSONDecodeError:
+            return JSONResponse({"detail": "the request body must be JSON"}, status_code=400)
+        if not isinstance(body, dict):
+            return JSONResponse({"detail": "the profile must be a JSON object"}, status_code=400)
+        limit = body.pop("limit", 100)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 500:
+            return JSONResponse({"detail": f"limit must be 1–500, got {limit!r}"}, status_code=400)
+        profile = Profile.from_dict(body)
+        res = await anyio.to_thread.run_sync(lambda: match(pipe.book, profile, limit), limiter=ask_threads)
+        if format == "csv":
+            return Response(to_csv(res, pipe.book.as_of), media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": 'attachment; filename="policy-match.csv"'})
+        return JSONResponse(match_json(res, profile, pipe.book.as_of))
 
     @app.get("/api/health")
     async def health() -> dict[str, Any]:

@@ -23,7 +23,9 @@ from .intents import Intent, classify
 from .lexical import STOPWORDS
 from .lexical import pos_words as _words
 from .llm import NO_CITATION_WARNING, GenerationGate, GenerativeAnswerer, message_text
+from .measure_answers import current_only, mark, measure_table, prefer_current
 from .metadata import find_doc_numbers
+from .policies import PolicyBook
 from .records import Answer, Hit
 from .retrieve import Filters, RetrievalResult
 
@@ -299,6 +301,9 @@ class ChatEngine:
     # Generative mode: every question holds a model slot from the rewrite to the last token (BusyError when
     # the line is full). Extractive answers need no gate.
     gate: GenerationGate | None = None
+    # Validity and measures of the store's documents (rag.policies): current documents first, 已失效 marked,
+    # measure tables for 有哪些补贴. None: answers as before (unit tests with a stub retriever).
+    book: PolicyBook | None = None
 
     def standalone(self, question: str, history: History | None = None) -> str:
         q = question.strip()
@@ -332,6 +337,7 @@ class ChatEngine:
         previous answer can answer is answered from that document only (那融资方面呢？ stays in the reply
         letter under discussion); otherwise, or when that document has nothing relevant, the whole store."""
         q = self.standalone(question, history)
+        filters = current_only(filters, self.book)
         own = classify(question)
         intent = own if own.kind != "text" else classify(q)
         turns = _turns(history)
@@ -385,7 +391,41 @@ class ChatEngine:
     def _stream(
         self, question: str, history: History | None, filters: Filters | None
     ) -> Iterator[tuple[str, Answer | None]]:
+        found: list[Hit] = []
+        for text, ans in self._answer(question, history, filters, found):
+            if ans is not None:
+                ans = self._finish(ans, found)
+                text = ans.text
+            yield text, ans
+
+    def _finish(self, ans: Answer, hits: Sequence[Hit]) -> Answer:
+        """Validity marks on what the answer cites, and the measures of several documents side by side."""
+        if self.book is None or ans.refused:
+            return ans
+        table = measure_table(ans.question, hits, self.book, len(ans.citations) + 1)
+        if table is not None:
+            text, cites = table
+            known = {c.chunk_id: c.n for c in ans.citations}
+            renumber: dict[int, int] = {}
+            for c in cites:
+                if c.chunk_id in known:  # already cited by the answer: the row points to that number
+                    renumber[c.n] = known[c.chunk_id]
+                else:
+                    renumber[c.n] = len(ans.citations) + 1
+                    c.n = renumber[c.n]
+                    ans.citations.append(c)
+            text = re.sub(r"\[(\d+)\] \|$", lambda m: f"[{renumber.get(int(m.group(1)), int(m.group(1)))}] |", text,
+                          flags=re.M)
+            ans.text = f"{ans.text}\n\n各文件措施对照：\n\n{text}"
+        return mark(ans, self.book)
+
+    def _answer(
+        self, question: str, history: History | None, filters: Filters | None, found: list[Hit]
+    ) -> Iterator[tuple[str, Answer | None]]:
+        """The answer before validity marks and tables; ``found`` receives the passages it was made from."""
         q, intent, res = self.search(question, history, filters)
+        res = replace(res, hits=prefer_current(res.hits, self.book))
+        found.extend(res.hits)
         hits = res.hits
         # Refused by the floor, the passages below it still tell why (the place asked for is in none of them)
         # and which documents came nearest: offered apart as related, never as sources.

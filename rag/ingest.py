@@ -44,6 +44,10 @@ Progress = Callable[[int, int, str], None]  # (done, total, file name)
 # with 2048, 2.5% with one call over everything. A crash loses at most the work of the groups not yet
 # written (their files are ingested again on the next run); memory stays bounded for any corpus size.
 _EMBED_GROUP = 2048
+# How documents are read: bumped when prepare() reads them differently (new metadata, measures, validity), so
+# that documents ingested by an older version are read again on the next ingest although their files are
+# unchanged. "2": support measures, validity and region (issue 10).
+PREPARE_VERSION = "2"
 
 
 @dataclass
@@ -122,7 +126,7 @@ def prepare(doc: SourceDoc, settings: Settings) -> Prepared:
         raise LoadError(doc.source, "no text left after cleaning")
     meta = extract_metadata(text)
     meta.lead = lead(text)
-    region = region_of(meta.issuer, meta.print_office, meta.title, meta.lead)
+    region = region_of(meta.issuer, meta.print_office, meta.title, meta.lead, addressee=meta.addressee or text[:80])
     meta.region = region.name if region is not None else None
     v = read_validity(text, meta.date or meta.print_date)
     meta.valid_from, meta.valid_to, meta.validity_evidence = v.valid_from, v.valid_to, v.evidence
@@ -218,7 +222,7 @@ def ingest(
                         seen.add(doc_id)
                         doc = load(path, settings)
                         rec = manifest.get(doc_id)
-                        if rec is not None and rec.file_hash == doc.file_hash:
+                        if rec is not None and rec.file_hash == doc.file_hash and rec.version == PREPARE_VERSION:
                             report.skipped_unchanged += 1
                         else:
                             group.append(prepare(doc, settings))
@@ -268,7 +272,7 @@ def _write(
     )
     records = [
         (DocRecord(g.doc.doc_id, g.doc.key, g.doc.source, g.doc.file_hash, len(g.chunks), g.chunks[0].meta,
-                   [m.to_dict() for m in g.measures]), g.text)
+                   [m.to_dict() for m in g.measures], PREPARE_VERSION), g.text)
         for g in group
     ]
     store.put_docs(records)

@@ -313,7 +313,7 @@ class LexicalIndex:
 
     def mask(self, **conds: Any) -> np.ndarray | None:
         """Boolean mask of chunks whose filter fields match: source/doc_type/issuer by equality, year by
-        (year_from, year_to)."""
+        (year_from, year_to); none of ``exclude_sources``."""
         idx = self.ensure_fresh()
         n = len(idx.ids)
         m = np.ones(n, dtype=bool)
@@ -332,6 +332,11 @@ class LexicalIndex:
         if conds.get("year_to") is not None:
             m &= (idx.year <= int(conds["year_to"])) & (idx.year >= 0)
             used = True
+        if conds.get("exclude_sources"):
+            gone = [c for v in conds["exclude_sources"] if (c := idx.values["source"].get(v)) is not None]
+            if gone:
+                m &= ~np.isin(idx.codes["source"], gone)
+                used = True
         return m if used else None
 
     def doc_chunk_ids(self, doc_id: str) -> list[str]:

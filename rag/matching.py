@@ -226,7 +226,8 @@ def judge(p: Profile, d: PolicyDoc, m: Measure, as_of: date) -> tuple[str, list[
         return "not_eligible", fails + reasons, missing
     if missing:
         return "need_more_info", reasons, missing
-    if unverified or not bens:
+    # eligible only for a measure that says what it grants, to whom, in a known region, with nothing unchecked
+    if unverified or not bens or mreg is None or not (m.amounts or m.ratios):
         return "likely", reasons or ["无可按规则核对的限制条件，请以原文为准"], []
     return "eligible", reasons, []
 
@@ -253,6 +254,7 @@ def match(book: PolicyBook, p: Profile, limit: int = 100) -> MatchResult:
     measures about none of them are counted, not listed."""
     as_of = book.as_of
     res = MatchResult([])
+    seen: set[tuple[str, str]] = set()
     for d in book.docs().values():
         for m in d.measures:
             res.total += 1
@@ -264,10 +266,59 @@ def match(book: PolicyBook, p: Profile, limit: int = 100) -> MatchResult:
             if p.place is not None and mreg is not None and not mreg.covers(p.place):
                 res.other_region += 1
                 continue
+            key = (m.text, d.title)
+            if key in seen:
+                continue  # the same measure in a copy of the same document (a file ingested twice)
+            seen.add(key)
             verdict, reasons, missing = judge(p, d, m, as_of)
             res.matches.append(Match(d, m, verdict, reasons, missing, served))
     res.matches.sort(
-        key=lambda x: (VERDICT_ORDER[x.verdict], -len(x.needs), -bool(x.measure.amounts), -_amount(x.measure))
+        key=lambda x: (VERDICT_ORDER[x.verdict], region_of_measure(x.doc, x.measure) is None, -len(x.needs),
+                       -bool(x.measure.amounts or x.measure.ratios), -_amount(x.measure))
     )
     res.matches = res.matches[:limit]
     return res
+
+
+CSV_COLUMNS = ("结论", "地区", "措施", "金额", "对象", "有效期", "出处", "文号", "理由")
+VERDICT_LABEL = {
+    "eligible": "符合", "likely": "可能符合", "need_more_info": "需补充信息", "not_eligible": "不符合", "expired": "已失效",
+}
+
+
+def match_json(res: MatchResult, p: Profile, as_of: date) -> dict[str, Any]:
+    results = [m.to_dict(as_of) for m in res.matches]
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+    return {
+        "as_of": as_of.isoformat(), "profile": p.to_dict(), "results": results, "counts": counts,
+        "left_out": {"other_region": res.other_region, "off_need": res.off_need}, "total_measures": res.total,
+    }
+
+
+def row(m: dict[str, Any]) -> list[str]:
+    """One result as the table shows it: 结论 · 地区 · 措施 · 金额 · 对象 · 有效期 · 出处 · 文号 · 理由."""
+    v = m["validity"]
+    end = v.get("measure_valid_to") or v.get("valid_to")
+    from .validity import STATUS_LABEL
+
+    validity = (f"至{end}" if end else "") + f"（{STATUS_LABEL.get(v.get('status', 'unknown'), '')}）"
+    amounts = "、".join([a["text"] for a in m["amounts"]] + [r["text"] for r in m["ratios"]]) or "—"
+    cit = m["citation"]
+    where = cit["title"] + (f" · {cit['section']}" if cit.get("section") else "")
+    reasons = "；".join(m["reasons"]) + (f"（缺：{'、'.join(FIELD_LABEL.get(f, f) for f in m['missing'])}）" if m["missing"] else "")
+    return [VERDICT_LABEL[m["verdict"]], m["region"] or "—", m["measure"], amounts,
+            "、".join(m["beneficiaries"]) or "—", validity, where, cit.get("doc_number") or "", reasons]
+
+
+def to_csv(res: MatchResult, as_of: date) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(CSV_COLUMNS)
+    for m in res.matches:
+        w.writerow(row(m.to_dict(as_of)))
+    return "\ufeff" + buf.getvalue()  # the BOM makes Excel read it as UTF-8

@@ -12,6 +12,7 @@ from .chat import ChatEngine
 from .embed import BaseEmbedder, make_embedder
 from .ingest import IngestReport, Progress, ingest
 from .lexical import LexicalIndex
+from .policies import PolicyBook
 from .retrieve import HybridRetriever, RetrievalConfig
 from .settings import Settings, ensure_tiktoken_offline
 from .store import ChromaStore, make_store
@@ -64,7 +65,12 @@ class Pipeline:
         extractive = ExtractiveAnswerer(
             self.embedder, documents=self.retriever.document_chunks, dense_weight=0.45 if st.sentence_dense else 0.0
         )
-        return ChatEngine(self.retriever, extractive, generative, k=st.top_k, gate=gate)
+        return ChatEngine(self.retriever, extractive, generative, k=st.top_k, gate=gate, book=self.book)
+
+    @cached_property
+    def book(self) -> PolicyBook:
+        """Validity (as of ``RAG_AS_OF``) and support measures of every document, from the manifest."""
+        return PolicyBook(self.store, self.settings.today)
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for: the embedding model, jieba's dictionary,
@@ -72,6 +78,7 @@ class Pipeline:
         self.embedder.embed_query_vec("预热")
         self.retriever.exact_docs("国发〔2020〕1号")
         self.lexical.search("预热 政策", 1)
+        self.book.docs()
         _ = self.chat
 
     def ensure_ingested(self, progress: Progress | None = None) -> IngestReport | None:

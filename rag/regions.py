@@ -18,6 +18,8 @@ from .jio import jio
 
 _NATIONAL = re.compile(markers.NATIONAL_ORGAN)
 _HEAD_END = re.compile(r"关于|[，,：:。\s]")
+_TAG = re.compile(r"^(?:【[^】]{0,12}】|\[[^\]]{0,12}\])+")
+_ALL_PROVINCES = re.compile(r"各省、自治区、直辖市|各省（区、市）|各省\(区、市\)")
 
 
 @dataclass(frozen=True)
@@ -77,14 +79,18 @@ def resolve(text: str | None) -> Region | None:
     return None
 
 
-def region_of(issuer: str | None, *fallbacks: str | None) -> Region | None:
-    """A document's region: from its issuer, else from the first fallback (title, lead) that names a place or
-    a national organ at its start."""
-    for name in (issuer, *fallbacks):
+def region_of(issuer: str | None, *fallbacks: str | None, addressee: str | None = None) -> Region | None:
+    """A document's region: from its issuer, else the whole country when it is addressed to every province
+    (各省、自治区、直辖市人民政府), else from the first fallback (title, lead) that starts with a place or a
+    national organ (成都推出减税抗疫贷… → 四川省成都市; a 【新华网】 tag in front is skipped)."""
+    if issuer and (r := resolve(issuer)) is not None:
+        return r
+    if addressee and _ALL_PROVINCES.search(addressee):
+        return NATIONAL
+    for name in fallbacks:
         if not name:
             continue
-        head = name if name is issuer else _HEAD_END.split(name.strip(), maxsplit=1)[0]
-        r = resolve(head[:30])
-        if r is not None:
+        head = _HEAD_END.split(_TAG.sub("", name.strip()), maxsplit=1)[0]
+        if head and (r := resolve(head[:30])) is not None:
             return r
     return None

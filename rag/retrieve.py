@@ -30,13 +30,19 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
     source: str | None = None
+    # 只看现行有效: documents expired or repealed on the as-of day are left out (rag.measure_answers turns this
+    # into ``exclude_sources`` from the policy book; unknown validity stays in, marked as such).
+    current_only: bool = False
+    exclude_sources: frozenset[str] = frozenset()
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> Filters:
-        d = {k: v for k, v in (d or {}).items() if v not in (None, "", [])}
-        unknown = set(d) - {"doc_type", "issuer", "year_from", "year_to", "source"}
+        d = {k: v for k, v in (d or {}).items() if v not in (None, "", [], False)}
+        unknown = set(d) - {"doc_type", "issuer", "year_from", "year_to", "source", "current_only"}
         if unknown:
             raise QueryError(f"unknown filter field(s): {', '.join(sorted(unknown))}")
+        if "current_only" in d and not isinstance(d["current_only"], bool):
+            raise QueryError(f"current_only must be true or false, got {d['current_only']!r}")
         for y in ("year_from", "year_to"):
             if y in d:
                 try:
@@ -55,6 +61,8 @@ class Filters:
             conds.append({"year": {"$gte": self.year_from}})
         if self.year_to is not None:
             conds.append({"year": {"$lte": self.year_to}})
+        if self.exclude_sources:
+            conds.append({"source": {"$nin": sorted(self.exclude_sources)}})
         if not conds:
             return None
         return conds[0] if len(conds) == 1 else {"$and": conds}
@@ -67,12 +75,13 @@ class Filters:
             (not self.doc_type or m.doc_type == self.doc_type)
             and (not self.issuer or m.issuer == self.issuer)
             and (not self.source or chunk.source == self.source)
+            and chunk.source not in self.exclude_sources
             and (self.year_from is None or (year is not None and year >= self.year_from))
             and (self.year_to is None or (year is not None and year <= self.year_to))
         )
 
     def as_kwargs(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("doc_type", "issuer", "year_from", "year_to", "source")}
+        return {k: getattr(self, k) for k in ("doc_type", "issuer", "year_from", "year_to", "source", "exclude_sources")}
 
 
 @dataclass

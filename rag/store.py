@@ -46,6 +46,7 @@ class DocRecord:
     n_chunks: int
     meta: DocMeta
     measures: list[dict[str, Any]] | None = None  # written with the record (JSON); manifest() leaves it out
+    version: str = ""  # rag.ingest.PREPARE_VERSION of the ingest that wrote it ("" before versions existed)
 
 
 def _flat(chunk: Chunk, file_hash: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -179,6 +180,7 @@ class ChromaStore:
         for rec, _ in docs:
             meta: dict[str, Any] = {
                 "key": rec.key, "source": rec.source, "file_hash": rec.file_hash, "n_chunks": rec.n_chunks,
+                "prep_version": rec.version,
             }
             meta.update(_flat_meta(rec.meta))
             if rec.measures:
@@ -208,6 +210,7 @@ class ChromaStore:
                 file_hash=str(m["file_hash"]),
                 n_chunks=int(m["n_chunks"]),
                 meta=DocMeta.from_dict({k: m.get(k) for k in _META_FIELDS if k in m}),
+                version=str(m.get("prep_version", "")),
             )
         return out
 

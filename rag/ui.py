@@ -25,6 +25,9 @@ from .pipeline import Pipeline
 from .records import Answer, Citation
 from .retrieve import Filters
 from .settings import Settings
+from .ui_match import CSS as MATCH_CSS
+from .ui_match import build_match_tab
+from .validity import STATUS_LABEL
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,7 @@ CSS = """
 .source .meta {color:#555;font-size:12px;margin:2px 0 6px}
 .source .passage {white-space:pre-wrap;line-height:1.6}
 .source mark {background:#fff3a3}
+.source .expired {color:#b00020;font-weight:bold} .source .current {color:#0a7a2f}
 .doc-view {white-space:pre-wrap;line-height:1.7;max-height:520px;overflow:auto;font-size:14px}
 """
 
@@ -87,6 +91,11 @@ def sources_html(citations: list[Citation]) -> str:
         meta = " · ".join(
             _e(x) for x in (c.doc_number, c.section or None, c.date, c.source) if x
         )
+        if c.status in ("expired", "repealed"):
+            end = f"，有效期至{c.valid_to}" if c.valid_to else ""
+            meta += f' · <span class="expired">{_e(STATUS_LABEL[c.status])}{_e(end)}</span>'
+        elif c.status == "current":
+            meta += f' · <span class="current">{_e(STATUS_LABEL[c.status])}</span>'
         cards.append(
             f'<div class="source"><b>[{c.n}] {_e(c.title or c.source)}</b>'
             f'<div class="meta">{meta}</div><div class="passage">{highlight(c.text, c.used)}</div></div>'
@@ -110,18 +119,19 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
     max_chars = settings.max_question_chars
     answer_slots = settings.llm_slots if settings.llm != "none" else settings.answer_concurrency
 
-    def _filters(doc_type: str, issuer: str, y_from: float | None, y_to: float | None) -> Filters:
+    def _filters(doc_type: str, issuer: str, y_from: float | None, y_to: float | None, current: bool) -> Filters:
         try:
             return Filters.from_dict(
                 {"doc_type": doc_type or None, "issuer": issuer or None,
-                 "year_from": int(y_from) if y_from else None, "year_to": int(y_to) if y_to else None}
+                 "year_from": int(y_from) if y_from else None, "year_to": int(y_to) if y_to else None,
+                 "current_only": bool(current)}
             )
         except QueryError as e:
             raise gr.Error(public_message(e)) from None
 
     def respond(
         question: str, history: list[dict[str, Any]], doc_type: str, issuer: str, y_from: float | None,
-        y_to: float | None, request: gr.Request,
+        y_to: float | None, current: bool, request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         question = (question or "").strip()
         if not question:
@@ -137,7 +147,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
         yield shown, "", gr.update(), ""
         try:
             final: Answer | None = None
-            for text, ans in pipe.chat.stream(question, turns, _filters(doc_type, issuer, y_from, y_to)):
+            for text, ans in pipe.chat.stream(question, turns, _filters(doc_type, issuer, y_from, y_to, current)):
                 shown[-1] = {"role": "assistant", "content": _e(text)}
                 final = ans or final
                 if ans is None:
@@ -245,13 +255,15 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
                         with gr.Row():
                             y_from = gr.Number(label="起始年份", precision=0)
                             y_to = gr.Number(label="截止年份", precision=0)
+                        current = gr.Checkbox(label="只看现行有效（不含已失效、已废止的文件）", value=False,
+                                              elem_id="current-only")
                 with gr.Column(scale=2):
                     gr.Markdown("### 引用来源")
                     sources = gr.HTML("<p>提问后在这里显示引用的原文段落。</p>", elem_id="sources")
                     doc_pick = gr.Dropdown(label="引用的文件", choices=[], elem_id="doc-pick")
                     view = gr.Button("查看全文", elem_id="view-doc")
             doc_view = gr.HTML(elem_id="doc-view")
-            ins = [box, chat, doc_type, issuer, y_from, y_to]
+            ins = [box, chat, doc_type, issuer, y_from, y_to, current]
             outs = [chat, sources, doc_pick, box]
             # Both triggers share one concurrency group, so the limit holds for questions however asked.
             send.click(respond, ins, outs, api_visibility="private", concurrency_id="answer",
@@ -261,6 +273,8 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
             clear.click(lambda: ([], "", gr.update(choices=[], value=None), ""), None, [chat, sources, doc_pick, doc_view],
                         api_visibility="private")
             view.click(open_doc, [doc_pick], [doc_view], api_visibility="private")
+        with gr.Tab("政策匹配"):
+            build_match_tab(pipe, limiter)
         with gr.Tab("管理"):
             gr.Markdown("上传、重新导入或删除文件。需要管理口令（`RAG_ADMIN_TOKEN`）。")
             token = gr.Textbox(label="管理口令", type="password")
@@ -299,7 +313,7 @@ def build_app(pipe: Pipeline) -> tuple[Any, gr.Blocks]:
 
     api = create_app(pipe)
     demo = build_ui(pipe, api.state.limiter)  # the chat spends from the API's per-address budget
-    return gr.mount_gradio_app(api, demo, path="/", css=CSS, footer_links=[]), demo
+    return gr.mount_gradio_app(api, demo, path="/", css=CSS + MATCH_CSS, footer_links=[]), demo
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

@@ -31,7 +31,7 @@ _DATE_RE = re.compile(_DATE)
 _FROM = re.compile(markers.IN_FORCE_FROM)
 # The end: a cue, then (within a few characters) a date. 申报/提交 … 前 is a deadline, not the end of validity.
 _END = re.compile(
-    rf"(?:有效期|执行期限?|实施期限?|施行期限?|政策期限|期限|执行|实施|施行|延长|延续|顺延|截止|截至|持续)"
+    rf"(?:有效期|执行期限?|实施期限?|施行期限?|政策期限|期限|执行|实施|施行|延长|延续|顺延|延|推迟|截止|截至|持续|即日起)"
     rf"(?:为|暂定|延长|调整|统一)?(?:到|至|截止到|截至|截止)\s*(?P<to>{_DATE})"
 )
 _TIME = r"(?:\s*\d{1,2}[:：]\d{2}(?:时|分)?)?"
@@ -55,7 +55,8 @@ _BEFORE_DAY = re.compile(
 _SIGNED = re.compile(markers.SIGNED_DATE)
 _OPEN_END = re.compile(
     r"截止(?:日期|时间)?(?:将)?视疫情|视疫情(?:防控)?(?:情况|形势|发展)|疫情(?:防控)?(?:结束|解除|期间|平稳)|"
-    r"应急响应(?:解除|结束)|另行(?:通知|公告)"
+    r"应急响应(?:解除|结束)|另行(?:通知|公告)|一级响应|"
+    r"(?:疫情|工作|响应|状态|事件)[^。，；]{0,12}(?:结束|解除|终止)(?:之日|时|后|为止|止)"
 )
 _REPEAL = re.compile(rf"(?:{markers.REPEAL})\s*(?P<t1>(?:《[^》]{{2,80}}》[、和及]?)+)|(?P<t2>(?:《[^》]{{2,80}}》[、和及]?)+)\s*(?:{markers.REPEAL})")
 _TITLE = re.compile(r"《([^》]{2,80})》")
@@ -279,7 +280,7 @@ def read_validity(text: str, doc_date: str | None) -> Validity:
             evidence.append(m.group(0))
             year = year or int(v.valid_from[:4])
     start = date.fromisoformat(v.valid_from) if v.valid_from else (date.fromisoformat(doc_date) if doc_date else None)
-    general = [s for s in _GENERAL.findall(text) if _GENERAL_END.search(s)]
+    general = [a or b for a, b in _GENERAL.findall(text) if _GENERAL_END.search(a or b)]
     if general:
         clause = "。".join(general)
         ends = _ends(clause, year, start)
@@ -316,7 +317,8 @@ def _repeals(text: str) -> list[str]:
 # A sentence about the document itself and when it applies: 本通知自印发之日起施行，有效期至2020年6月30日。
 _GENERAL = re.compile(
     r"(?:^|(?<=[。；\n]))\s*([^。；\n]{0,30}?(?:本通知|本意见|本措施|本政策|本办法|本方案|本细则|本规定|本公告|本通告|"
-    r"本文件|本若干措施|以上政策|上述政策|上述措施|以上措施|本政策措施|各项政策措施|本实施细则|此通知)[^。\n]{0,120})"
+    r"本文件|本若干措施|以上政策|上述政策|上述措施|以上措施|本政策措施|各项政策措施|本实施细则|此通知)[^。\n]{0,200})"
+    r"|(?:^|(?<=[。；\n，,]))\s*((?:执行期限|有效期|实施期限|政策执行期|执行期)(?:限)?(?:为|暂定为?)?(?:至|到|自)[^。；\n]{0,80})"
 )
 _GENERAL_END = re.compile(r"有效期|执行期|实施期|施行|执行|实施|失效|废止|截止|到期|结束")
 _GENERAL_TERM = re.compile(r"有效期|执行期|实施期")
