@@ -23,7 +23,7 @@ _ASKS_MEASURES = re.compile(
     rf"(?:{markers.ASK_LIST}|享受|申请|多少钱|多少|金额).{{0,8}}(?:{markers.ASKS_MEASURE_WORD})"
     rf"|(?:{markers.ASKS_MEASURE_WORD}).{{0,8}}(?:{markers.ASK_LIST}|是什么|有多少|多少钱|怎么|如何)"
 )
-DEMOTE = 0.8  # the score share an expired or repealed document's passage keeps against a current one
+DEMOTE = 0.6  # the score share an expired or repealed document's passage keeps against a current one
 _CELL = 90  # characters of a measure's clause in a table cell (its start, verbatim, then …)
 
 
@@ -41,13 +41,16 @@ def current_only(filters: Filters | None, book: PolicyBook | None) -> Filters | 
 
 def prefer_current(hits: Sequence[Hit], book: PolicyBook | None) -> list[Hit]:
     """Passages of expired or repealed documents after those of current (or unknown) ones that answer nearly
-    as well: their score counts ``DEMOTE`` of itself. Among documents of one status the order is kept."""
+    as well: their score counts ``DEMOTE`` of itself. Among documents of one status the order is kept (a
+    question about a 2020 notice still finds it: all its rivals are of 2020 too, or far weaker)."""
     if book is None or not hits:
         return list(hits)
     bad = book.not_current()
     if not any(h.chunk.doc_id in bad for h in hits):
         return list(hits)
-    return sorted(hits, key=lambda h: -(h.score * (DEMOTE if h.chunk.doc_id in bad else 1.0)))
+    # the score itself is lowered, not only the order: the answerer weighs sentences by their passage's score
+    demoted = [replace(h, score=h.score * DEMOTE) if h.chunk.doc_id in bad else h for h in hits]
+    return sorted(demoted, key=lambda h: -h.score)
 
 
 def validity_note(doc: PolicyDoc, as_of: date) -> str | None:
@@ -71,7 +74,7 @@ def mark(ans: Answer, book: PolicyBook | None) -> Answer:
             continue
         c.status = doc.status(book.as_of)
         c.valid_to = doc.validity.valid_to
-        if (note := validity_note(doc, book.as_of)) and note not in notes:
+        if (note := validity_note(doc, book.as_of)) and not any(f"《{doc.title}》" in n for n in notes):
             notes.append(f"[{c.n}]《{doc.title}》{note}")
     if notes and "注意：" not in ans.text:
         ans.text = f"{ans.text}\n\n注意：" + "；".join(notes) + f"（以{book.as_of.isoformat()}为准）。"

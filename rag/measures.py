@@ -41,6 +41,7 @@ _PRICE_BEFORE = re.compile(markers.PRICE_BEFORE)
 _FINE = re.compile(markers.FINE)
 _COND = re.compile(markers.CONDITION_CUE)
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
+_FUTURE = re.compile(markers.FUTURE)
 _ACHIEVED_BEFORE = re.compile(r"(?:达|超过|超|突破|逾|近|约|共|累计|合计|总计|已|完成|实现)$")
 _BENEF = re.compile(
     rf"(?:(?<!针)对|为|向|帮助|支持|鼓励|扶持|凡|对于|针对|(?<!予)使)((?:[^，,。；;：:、（(]|[、（(][^，,。；;：:]{{0,8}}?[）)]?){{0,34}}?(?:{markers.BENEFICIARY_HEAD}))"
@@ -122,7 +123,8 @@ def amount_role(sentence: str, a: Amount) -> str:
     # 年营业收入2000万元以下 / 资产总额不超过5000万元; but 上限上调为不超过注册资本的5%且不超过1000万元 is a cap
     if (_THRESH_BEFORE if not a.cap else _THRESH_BEFORE_TIGHT).search(before):
         return "threshold"
-    if not (a.cap or a.per) and (_ACHIEVED_BEFORE.search(before.rstrip()) or _STAT.search(before)):
+    future = _FUTURE.search(before) is not None  # 2月底前下达专项资金70亿元 / 每人将获得5000元: not yet done
+    if not (a.cap or a.per or future) and (_ACHIEVED_BEFORE.search(before.rstrip()) or _STAT.search(before)):
         return "statistic"
     # The amount is granted only if its clause (or the one before it) says so: 每月为170万元左右 in a sentence
     # about 缓缴 is what a company pays, not what it gets.
@@ -219,7 +221,7 @@ def read_measure(s: str, doc_date: str | None = None) -> Measure | None:
         return None
     kind = kind_of(s)
     found = amounts(s)
-    report = _STAT_SENTENCE.search(s) is not None
+    report = _STAT_SENTENCE.search(s) is not None and not _FUTURE.search(s)
     granted = [a for a in found if amount_role(s, a) == "measure" and not (report and not a.cap and not a.per)]
     rs: list[Ratio] = [r for r in ratios(s) if not _STAT.search(s[max(0, r.start - 12) : r.start])]
     if found and not granted and not rs:

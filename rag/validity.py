@@ -31,10 +31,11 @@ _DATE_RE = re.compile(_DATE)
 _FROM = re.compile(markers.IN_FORCE_FROM)
 # The end: a cue, then (within a few characters) a date. 申报/提交 … 前 is a deadline, not the end of validity.
 _END = re.compile(
-    rf"(?:有效期|执行期限?|实施期限?|施行期限?|政策期限|期限|执行|实施|施行|延长|延续|顺延|延|推迟|截止|截至|持续|即日起)"
+    rf"(?:有效期|执行期限?|实施期限?|施行期限?|政策期限|期限|执行|实施|施行|延长|延续|顺延|延|推迟|截止|截至|持续|即日起|"
+    rf"之日起|起|(?<=[结束复业营])后)"
     rf"(?:为|暂定|延长|调整|统一)?(?:到|至|截止到|截至|截止)\s*(?P<to>{_DATE})"
 )
-_TIME = r"(?:\s*\d{1,2}[:：]\d{2}(?:时|分)?)?"
+_TIME = r"(?:\s*\d{1,2}(?:[:：]\d{2}|[时点])(?:\d{1,2}分)?)?"
 _SPAN = re.compile(rf"(?P<a>{_DATE}){_TIME}\s*起?\s*(?:至|到|—|－|-|~)\s*(?P<b>{_DATE}){_TIME}")
 _PERIOD_WORDS = re.compile(
     r"有效期|执行期|实施期|期限|执行|施行|实施|减免|免收|免征|减半|缓缴|补贴|补助|返还|免除|暂免|期间|阶段性|降低|下调|"
@@ -220,7 +221,8 @@ def _ends(text: str, year: int | None, start: date | None) -> list[tuple[date, s
     """Every end of validity stated in ``text``, with its words."""
     ends: list[tuple[date, str]] = []
     for m in _END.finditer(text):
-        if _DEADLINE_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
+        deferral = m.group(0).startswith(("延", "顺延", "推迟"))
+        if not deferral and _DEADLINE_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
             continue
         if (d := parse_end(m.group("to"), year)) is not None:
             ends.append((d, m.group(0)))
@@ -318,7 +320,8 @@ def _repeals(text: str) -> list[str]:
 _GENERAL = re.compile(
     r"(?:^|(?<=[。；\n]))\s*([^。；\n]{0,30}?(?:本通知|本意见|本措施|本政策|本办法|本方案|本细则|本规定|本公告|本通告|"
     r"本文件|本若干措施|以上政策|上述政策|上述措施|以上措施|本政策措施|各项政策措施|本实施细则|此通知)[^。\n]{0,200})"
-    r"|(?:^|(?<=[。；\n，,]))\s*((?:执行期限|有效期|实施期限|政策执行期|执行期)(?:限)?(?:为|暂定为?)?(?:至|到|自)[^。；\n]{0,80})"
+    r"|(?:^|(?<=[。；\n，,]))\s*((?:执行期限|有效期|实施期限|政策执行期|执行期)(?:限)?(?:为|暂定为?)?(?:自)?"
+    r"(?:(?:发布|印发|公布)之日起)?(?:至|到|自)[^。；\n]{0,80})"
 )
 _GENERAL_END = re.compile(r"有效期|执行期|实施期|施行|执行|实施|失效|废止|截止|到期|结束")
 _GENERAL_TERM = re.compile(r"有效期|执行期|实施期")

@@ -146,3 +146,28 @@ def test_chat_and_api_share_one_rate_limit(page: Any, url: str) -> None:
     page.locator("#question textarea").fill("研发投入有哪些支持？")
     page.locator("#send").click()
     page.get_by_text("提问太频繁", exact=False).first.wait_for()
+
+
+def test_policy_match_tab_fills_the_form_and_shows_the_table(page: Any) -> None:
+    page.get_by_role("tab", name="政策匹配").click()
+    page.locator("#m-region textarea, #m-region input").first.fill("鄂尔多斯市")
+    page.locator("#m-tags").get_by_label("科技型中小企业").check()
+    page.locator("#m-needs").get_by_label("研发").check()
+    page.locator("#m-run").click()
+    table = page.locator("#match-result")
+    table.wait_for()
+    text = table.inner_text()
+    for col in ("结论", "地区", "措施", "金额", "对象", "有效期", "出处"):
+        assert col in text
+    assert "最高500万元" in text and "需补充信息" in text and "研发投入" in text
+    assert "鄂尔多斯" in text and "鄂尔多斯市人民政府关于市政协" in text
+    page.locator("#m-csv").get_by_text("policy-match.csv", exact=False).first.wait_for()
+    # the R&D spend filled in: the same measure is no longer waiting for it
+    page.locator("#m-rd input").fill("300")
+    page.locator("#m-run").click()
+    page.wait_for_function(
+        "() => { const t = document.querySelector('#match-result'); return t && !t.innerText.includes('缺：研发投入'); }"
+    )
+    row = next(r for r in page.locator("#match-result tr").all_inner_texts() if "最高500万元" in r)
+    assert "可能符合" in row or "符合" in row
+    page.get_by_role("tab", name="问答").click()

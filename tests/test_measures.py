@@ -1,0 +1,167 @@
+"""Support measures, amounts, validity and regions: pure functions (jionlp, no model, no store)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from rag.amounts import amounts, ratios
+from rag.measures import amount_role, beneficiaries, conditions, extract_measures, read_measure
+from rag.regions import NATIONAL, region_of, resolve
+from rag.validity import Validity, parse_end, read_validity
+
+from .conftest import ROOT, SEED
+
+
+def one(sentence: str) -> dict:
+    got = amounts(sentence)
+    assert len(got) == 1, got
+    return got[0].to_dict()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "yuan", "cap"),
+    [
+        ("分档给予最高500万元科研经费支持", "最高500万元", 5_000_000, True),
+        ("给予五百万元奖励", "五百万元", 5_000_000, False),
+        ("安排0.5亿元专项资金", "0.5亿元", 50_000_000, False),
+        ("给予不超过10万元的补助", "不超过10万元", 100_000, True),
+        ("符合条件的按每个不超过10万元给予一次性补助", "按每个不超过10万元", 100_000, True),  # jionlp alone: 10000
+        ("该贷款单户最高可贷500万元", "单户最高可贷500万元", 5_000_000, True),
+        ("可按照不超过每人每天100元的标准发放误餐补助", "不超过每人每天100元", 100, True),
+    ],
+)
+def test_amount_text_value_and_bound(sentence: str, text: str, yuan: float, cap: bool) -> None:
+    a = one(sentence)
+    assert (a["text"], a["yuan"], a.get("cap", False)) == (text, yuan, cap)
+    assert a["text"] in sentence  # verbatim
+
+
+def test_amounts_per_beneficiary_and_ranges() -> None:
+    got = [a.to_dict() for a in amounts("补贴每人500元，另发1000元/人，奖励1-5万元，给予1000至10000元的奖励。")]
+    assert [(a["text"], a["yuan"], a.get("per"), a.get("low")) for a in got] == [
+        ("每人500元", 500, "每人", None),  # jionlp merges 500元，1000元 over the comma; read clause by clause
+        ("1000元/人", 1000, "/人", None),
+        ("1-5万元", 50_000, None, 10_000),
+        ("1000至10000元", 10_000, None, 1000),  # jionlp reads only the upper end
+    ]
+
+
+def test_ratios() -> None:
+    got = [(r.text, r.ratio) for r in ratios("房租减半，免收3个月物业费，担保费率降低50%。")]
+    assert got == [("减半", 0.5), ("免收", 1.0), ("50%", 0.5)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "role"),
+    [
+        ("全市金融机构为科技型中小企业发放贷款7.42亿元,惠及企业102家。", "statistic"),
+        ("对年营业收入2000万元以下的企业给予补助。", "threshold"),
+        ("蔬菜零售价格为3.5元/斤。", "price"),
+        ("对违规企业处以5万元罚款。", "fine"),
+        ("对符合条件的企业给予最高500万元支持。", "measure"),
+    ],
+)
+def test_amount_roles(sentence: str, role: str) -> None:
+    a = amounts(sentence)[0]
+    assert amount_role(sentence, a) == role
+
+
+def test_statistics_and_prices_are_not_measures() -> None:
+    assert read_measure("全市R&D经费投入达53.2亿元,位列全区第二。") is None
+    assert read_measure("2025年下达研发投入奖补资金5229.3万元,奖补规上企业99家。") is None
+    assert read_measure("兑现自治区众创空间认定奖补180万元,市级众创空间奖补95万元。") is None
+    m = read_measure("对承租国有资产类经营用房的中小微企业，免收2020年2月至4月房租。", "2020-02-10")
+    assert m is not None and m.kind == "reduction" and m.ratios[0]["ratio"] == 1.0
+    assert m.valid_to == "2020-04-30"
+    assert any("中小微企业" in b for b in m.beneficiaries)
+
+
+def test_beneficiaries_and_conditions() -> None:
+    s = "对受疫情影响较大、不裁员或少裁员的中小企业，按上年度实际缴纳失业保险费的50%返还，最高不超过100万元。"
+    assert any(b.endswith("中小企业") and b in s for b in beneficiaries(s))
+    conds = conditions(s)
+    assert any(c.get("field") == "employees" and c["text"] in s for c in conds)
+    th = conditions("对年营业收入2000万元以下的企业给予补助")
+    assert th and th[0]["field"] == "revenue" and th[0]["op"] == "<=" and th[0]["value"] == 20_000_000
+
+
+def test_seed_measures_through_inspect() -> None:
+    """The issue's check: `python -m rag.inspect SEED --json` lists the 最高500万元 measure and no statistic."""
+    env = {**os.environ, "TIKTOKEN_CACHE_DIR": str(ROOT / ".cache" / "tiktoken")}
+    out = subprocess.run([sys.executable, "-m", "rag.inspect", str(SEED), "--json"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True).stdout
+    d = json.loads(out)  # stdout is JSON only (jionlp's banner is kept off it)
+    assert set(d) >= {"metadata", "validity", "measures", "chunks"}
+    m = next(m for m in d["measures"] if any(a["yuan"] == 5_000_000 for a in m["amounts"]))
+    assert m["kind"] in ("reward", "subsidy")
+    assert any("企业" in b for b in m["beneficiaries"])
+    assert m["section"] == "二、强化研发投入攻坚行动"
+    assert any(c.get("field") == "rd_spend" for c in m["conditions"])
+    assert m["region"]["city"] == "鄂尔多斯市"
+    yuan = {a["yuan"] for x in d["measures"] for a in x["amounts"]}
+    assert not yuan & {742_000_000, 5_320_000_000, 52_293_000, 1_800_000}
+    assert d["validity"]["status"] == "unknown"  # a reply letter states no validity: never guessed
+
+
+def test_extract_measures_gives_spans_in_the_text() -> None:
+    text = "一、支持措施\n对小微企业给予每户3000元补贴。\n二、统计\n累计发放补贴1.2亿元。"
+    ms = extract_measures(text)
+    assert len(ms) == 1 and text[ms[0].start : ms[0].end] == ms[0].text and ms[0].amounts[0]["yuan"] == 3000
+
+
+# --- validity ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "doc_date", "valid_from", "valid_to"),
+    [
+        ("本通知自印发之日起施行，有效期至2020年6月30日。", "2020-02-12", "2020-02-12", "2020-06-30"),
+        ("执行期限为2019年1月1日至2023年12月31日。", None, None, "2023-12-31"),
+        ("本措施自2020年2月10日起执行，有效期3个月。", None, "2020-02-10", "2020-05-09"),
+        ("对中小企业减免2020年一季度房租。", None, None, "2020-03-31"),
+        ("本政策执行期暂定为自发布之日起的三个月。广东省人民政府 2020年2月6日", None, None, "2020-05-05"),
+        ("江西将在今年2月至5月底，对农业经营主体担保费率下调。2020年", None, None, "2020-05-31"),
+        ("有效期至二〇二〇年十二月三十一日。", None, None, "2020-12-31"),
+        ("请于2020年3月15日前申报。", "2020-02-01", None, None),  # a filing deadline is not the end
+        ("颁发有效期3个月的临时注册证。", "2020-02-06", None, None),  # a certificate's term, not the document's
+        ("本措施自印发之日起执行，有效期至疫情结束。房租减免至2020年6月30日。", "2020-02-06", "2020-02-06", None),
+    ],
+)
+def test_read_validity(text: str, doc_date: str | None, valid_from: str | None, valid_to: str | None) -> None:
+    v = read_validity(text, doc_date)
+    assert (v.valid_from, v.valid_to) == (valid_from, valid_to)
+    if valid_to:
+        assert v.evidence and all(part in text for part in v.evidence.split("；"))
+
+
+def test_validity_status_and_repeals() -> None:
+    today = date(2026, 12, 4)
+    assert Validity(valid_to="2020-06-30").status(today) == "expired"
+    assert Validity(valid_from="2020-01-01", valid_to="2030-01-01").status(today) == "current"
+    assert Validity(valid_from="2024-05-01").status(today) == "current"
+    assert Validity(valid_from="2020-02-01", open_end=True).status(today) == "unknown"  # 至疫情结束
+    assert Validity().status(today) == "unknown"
+    assert Validity(valid_to="2030-01-01").status(today, repealed=True) == "repealed"
+    v = read_validity("本办法自印发之日起施行，同时废止《鄂尔多斯市科技奖励办法》（鄂府发〔2010〕1号）。", "2025-01-01")
+    assert v.repeals == ["鄂尔多斯市科技奖励办法"]
+    assert parse_end("2020年底", None) == date(2020, 12, 31)
+
+
+# --- regions -------------------------------------------------------------------------------------------
+
+def test_regions_resolve_and_cover() -> None:
+    ordos = resolve("鄂尔多斯市人民政府")
+    assert ordos is not None and (ordos.province, ordos.city) == ("内蒙古自治区", "鄂尔多斯市")
+    assert resolve("国务院办公厅") == NATIONAL and resolve("财政部 税务总局") == NATIONAL
+    inner = resolve("内蒙古自治区")
+    haidian = resolve("海淀区人民政府")
+    assert inner and haidian and inner.covers(ordos) and NATIONAL.covers(haidian)
+    assert not haidian.covers(resolve("北京市")) and not ordos.covers(inner)  # 海淀区: only there
+    assert resolve("某某单位") is None  # unknown, never guessed
+    assert region_of(None, "【新华网】成都推出减税抗疫贷支持小微企业") == resolve("成都市")
+    assert region_of(None, "关于阶段性减免企业社会保险费的通知", addressee="各省、自治区、直辖市人民政府") == NATIONAL
