@@ -170,6 +170,9 @@ def judge(p: Profile, d: PolicyDoc, m: Measure, as_of: date) -> tuple[str, list[
     elif mreg is None:
         unverified = True
         reasons.append("未能确定措施的适用地区")
+    elif not mreg.covers(p.place) and p.place.covers(mreg):
+        missing.append("region")  # 北京市 given, the measure is 东城区's: which district is the enterprise in?
+        reasons.append(f"仅适用于{mreg.name}：请填写所在区县")
     elif not mreg.covers(p.place):
         fails.append(f"地区不符：适用于{mreg.name}")
     else:
@@ -243,7 +246,7 @@ def region_of_measure(d: PolicyDoc, m: Measure) -> Region | None:
 @dataclass
 class MatchResult:
     matches: list[Match]
-    other_region: int = 0  # measures left out: issued for a region that does not cover the profile's
+    other_region: int = 0  # measures left out: issued for a region apart from the profile's (neither covers the other)
     off_need: int = 0  # measures left out: about none of the profile's needs
     total: int = 0  # measures in the store
 
@@ -263,7 +266,7 @@ def match(book: PolicyBook, p: Profile, limit: int = 100) -> MatchResult:
                 res.off_need += 1
                 continue
             mreg = region_of_measure(d, m)
-            if p.place is not None and mreg is not None and not mreg.covers(p.place):
+            if p.place is not None and mreg is not None and not mreg.covers(p.place) and not p.place.covers(mreg):
                 res.other_region += 1
                 continue
             key = (m.text, d.title)
