@@ -42,6 +42,7 @@ _FINE = re.compile(markers.FINE)
 _COND = re.compile(markers.CONDITION_CUE)
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 _FUTURE = re.compile(markers.FUTURE)
+_DONE_AFTER = re.compile(r"[^，。；]{0,8}?(?:已到位|已发放|已下达|已拨付|已落实|已全部|已惠及)")
 _ACHIEVED_BEFORE = re.compile(r"(?:达|超过|超|突破|逾|近|约|共|累计|合计|总计|已|完成|实现)$")
 _BENEF = re.compile(
     rf"(?:(?<!针)对|为|向|帮助|支持|鼓励|扶持|凡|对于|针对|(?<!予)使)((?:[^，,。；;：:、（(]|[、（(][^，,。；;：:]{{0,8}}?[）)]?){{0,34}}?(?:{markers.BENEFICIARY_HEAD}))"
@@ -121,8 +122,10 @@ def amount_role(sentence: str, a: Amount) -> str:
     if after.startswith("的部分") or (not a.cap and _THRESH_AFTER.search(after)):
         return "threshold"  # 年应纳税所得额超过100万元但不超过300万元的部分 (a bracket) / 10万元以下的
     # 年营业收入2000万元以下 / 资产总额不超过5000万元; but 上限上调为不超过注册资本的5%且不超过1000万元 is a cap
-    if (_THRESH_BEFORE if not a.cap else _THRESH_BEFORE_TIGHT).search(before):
+    if (_THRESH_BEFORE if not (a.cap or a.per) else _THRESH_BEFORE_TIGHT).search(before):
         return "threshold"
+    if _DONE_AFTER.match(after):
+        return "statistic"  # 40亿元专项再贷款已到位
     future = _FUTURE.search(before) is not None  # 2月底前下达专项资金70亿元 / 每人将获得5000元: not yet done
     if not (a.cap or a.per or future) and (_ACHIEVED_BEFORE.search(before.rstrip()) or _STAT.search(before)):
         return "statistic"

@@ -33,14 +33,18 @@ _FROM = re.compile(markers.IN_FORCE_FROM)
 _END = re.compile(
     rf"(?:有效期|执行期限?|实施期限?|施行期限?|政策期限|期限|执行|实施|施行|延长|延续|顺延|延|推迟|截止|截至|持续|即日起|"
     rf"之日起|起|(?<=[结束复业营])后)"
-    rf"(?:为|暂定|延长|调整|统一)?(?:到|至|截止到|截至|截止)\s*(?P<to>{_DATE})"
+    rf"(?:为|暂定|延长|调整|统一|(?<=延长)[^，。；至到]{{1,4}})?(?:到|至|截止到|截至|截止)\s*(?P<to>{_DATE})"
 )
 _TIME = r"(?:\s*\d{1,2}(?:[:：]\d{2}|[时点])(?:\d{1,2}分)?)?"
 _SPAN = re.compile(rf"(?P<a>{_DATE}){_TIME}\s*起?\s*(?:至|到|—|－|-|~)\s*(?P<b>{_DATE}){_TIME}")
+# Words that make a span of dates the period of a measure (免收2020年2月至6月房租), not of a work plan (2019年上半年，
+# 试点城市政府印发实施方案): relief and validity words only, not 实施 / 执行 / 期间.
 _PERIOD_WORDS = re.compile(
-    r"有效期|执行期|实施期|期限|执行|施行|实施|减免|免收|免征|减半|缓缴|补贴|补助|返还|免除|暂免|期间|阶段性|降低|下调|"
-    r"减征|缓征|减收|费率|减按"
+    r"有效期|执行期|实施期|期限|减免|免收|免征|减半|缓缴|补贴|补助|返还|免除|暂免|阶段性|降低|下调|"
+    r"减征|缓征|减收|费率|减按|优惠|免费|房租|租金"
 )
+_RELIEF = re.compile(r"减免|免收|免征|免除|减半|缓缴|返还|补贴|补助|租金|房租")
+_SPAN_APPLIES = re.compile(r"\s*(?:之间|期间)?(?:执行|实施|施行|有效)")  # 将在2020年2月至4月之间执行
 _YEAR_IN_TEXT = re.compile(r"(20\d{2})年")
 _DURATION = re.compile(
     r"(?:有效期|执行期|实施期|执行期限|实施期限|政策期限|(?:免征|减征|减免|缓缴|减半征收|返还)期限)(?:限)?(?:暂定)?"
@@ -50,8 +54,11 @@ _DURATION = re.compile(
 # 2020年2—4月份 / 2020年2月—4月: a span of months of one year.
 _MONTHS = re.compile(rf"(?P<y>{_Y})年(?P<a>{_M})(?:月份?)?\s*[—－~～至到-]\s*(?P<b>{_M})月份?")
 # 在2020年12月31日前减征、免征…: the day before which the relief applies.
+# 免除2020年2月、3月两个月租金: the last month of a list of months of one year.
+_MONTH_LIST = re.compile(rf"(?P<y>{_Y})年(?:{_M})月(?:份)?(?:[、和及](?:{_M})月(?:份)?)*[、和及](?P<b>{_M})月(?:份)?")
 _BEFORE_DAY = re.compile(
-    rf"(?P<d>{_DATE})(?:前|之前|以前)\s*(?:[，,])?\s*(?:对[^，。；]{{0,20}})?(?:减征|免征|减免|免收|暂免|缓缴|返还|执行|实施|减半|阶段性)"
+    rf"(?P<d>{_DATE})(?:前|之前|以前)\s*(?:[，,])?\s*(?:对[^，。；]{{0,20}}|[^，。；]{{0,8}}?(?:享受|可))?"
+    rf"(?:减征|免征|减免|免收|暂免|缓缴|返还|执行|实施|减半|阶段性|[^，。；]{{0,6}}免费)"
 )
 _SIGNED = re.compile(markers.SIGNED_DATE)
 _OPEN_END = re.compile(
@@ -230,7 +237,7 @@ def _ends(text: str, year: int | None, start: date | None) -> list[tuple[date, s
         around = text[max(0, m.start() - 20) : m.end() + 20]
         if _DEADLINE_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
             continue
-        if not (_PERIOD_WORDS.search(around) or text[max(0, m.start() - 1) : m.start()] == "自"):
+        if not (_PERIOD_WORDS.search(around) or _SPAN_APPLIES.match(text, m.end())):
             continue
         a_day = parse_end(m.group("a"), year)
         if a_day is None:
@@ -252,6 +259,11 @@ def _ends(text: str, year: int | None, start: date | None) -> list[tuple[date, s
         y = parse_end(f"{m.group('y')}年", year)
         if y is not None and (d := parse_end(f"{y.year}年{m.group('b')}月", year)) is not None:
             if _PERIOD_WORDS.search(text[max(0, m.start() - 15) : m.end() + 25]):
+                ends.append((d, m.group(0)))
+    for m in _MONTH_LIST.finditer(text):
+        y = parse_end(f"{m.group('y')}年", year)
+        if y is not None and _RELIEF.search(text[max(0, m.start() - 4) : m.end() + 12]):
+            if (d := parse_end(f"{y.year}年{m.group('b')}月", year)) is not None:
                 ends.append((d, m.group(0)))
     for m in _BEFORE_DAY.finditer(text):
         if (d := parse_end(m.group("d"), year)) is not None:
