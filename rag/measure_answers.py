@@ -14,6 +14,7 @@ from datetime import date
 from . import markers
 from .measures import Measure
 from .policies import PolicyBook, PolicyDoc
+from .lexical import STOPWORDS, pos_words
 from .records import Answer, Citation, Hit
 from .retrieve import Filters
 from .validity import STATUS_LABEL
@@ -25,6 +26,15 @@ _ASKS_MEASURES = re.compile(
 )
 DEMOTE = 0.6  # the score share an expired or repealed document's passage keeps against a current one
 _CELL = 90  # characters of a measure's clause in a table cell (its start, verbatim, then …)
+MAX_ROWS = 8
+_GENERIC = re.compile(rf"^(?:{markers.ASKS_MEASURE_WORD}|{markers.ASK_LIST}|疫情|期间|企业|哪些|什么|有关|相关|方面)$")
+
+
+def _topic_words(question: str) -> list[str]:
+    """The content words of a measures question that are not the asking itself (房租, 小微企业 in
+    疫情期间小微企业房租减免有什么政策？)."""
+    return [w for w, tag, _ in pos_words(question)
+            if len(w) >= 2 and w not in STOPWORDS and not _GENERIC.match(w) and tag[:1] in ("n", "v", "a", "j")]
 
 
 def asks_measures(question: str) -> bool:
@@ -111,7 +121,11 @@ def measure_table(question: str, hits: Sequence[Hit], book: PolicyBook | None, s
                 rows.append((h, doc, m))
     if len({d.doc_id for _, d, _ in rows}) < 2:
         return None
-    rows = rows[:10]
+    # the rows about what the question names (房租 in 房租减免有什么政策？) before other measures of the same passages
+    words = _topic_words(question)
+    scored = sorted(range(len(rows)), key=lambda i: (-sum(w in rows[i][2].text for w in words), i))
+    keep = sorted(i for i in scored[:MAX_ROWS] if not words or any(w in rows[i][2].text for w in words))
+    rows = [rows[i] for i in keep] if len({rows[i][1].doc_id for i in keep}) >= 2 else rows[:MAX_ROWS]
     citations: list[Citation] = []
     number: dict[str, int] = {}
     lines = ["| 地区 | 措施 | 金额 | 对象 | 有效期 | 出处 |", "|---|---|---|---|---|---|"]

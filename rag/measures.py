@@ -45,7 +45,7 @@ _FUTURE = re.compile(markers.FUTURE)
 _DONE_AFTER = re.compile(r"[^，。；]{0,8}?(?:已到位|已发放|已下达|已拨付|已落实|已全部|已惠及)")
 _ACHIEVED_BEFORE = re.compile(r"(?:达|超过|超|突破|逾|近|约|共|累计|合计|总计|已|完成|实现)$")
 _BENEF = re.compile(
-    rf"(?:(?<!针)对|为|向|帮助|支持|鼓励|扶持|凡|对于|针对|(?<!予)使)((?:[^，,。；;：:、（(]|[、（(][^，,。；;：:]{{0,8}}?[）)]?){{0,34}}?(?:{markers.BENEFICIARY_HEAD}))"
+    rf"(?:对于|针对|(?<!针)对(?!于)|为|向|帮助|支持|鼓励|扶持|凡|(?<!予)使)((?:[^，,。；;：:、（(]|[、（(][^，,。；;：:]{{0,8}}?[）)]?){{0,34}}?(?:{markers.BENEFICIARY_HEAD}))"
 )
 _BENEF_BARE = re.compile(r"((?:中小微|小微|中小|民营|外贸|科技型中小|高新技术|受疫情影响的?)?(?:企业|个体工商户|纳税人|商户|农户|市场主体))")
 # A sentence that reports work done: its amounts are statistics whatever verb it uses (兑现…奖补180万元,市级
