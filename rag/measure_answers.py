@@ -12,9 +12,9 @@ from dataclasses import replace
 from datetime import date
 
 from . import markers
+from .lexical import STOPWORDS, pos_words
 from .measures import Measure
 from .policies import PolicyBook, PolicyDoc
-from .lexical import STOPWORDS, pos_words
 from .records import Answer, Citation, Hit
 from .retrieve import Filters
 from .validity import STATUS_LABEL

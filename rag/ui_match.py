@@ -55,18 +55,32 @@ def table_html(res: dict[str, Any]) -> str:
     return f'{head}<table class="match-table" id="match-result"><tr>{cols}</tr>{"".join(body)}</table>'
 
 
+def _number(label: str, text: str | None, scale: float, whole: bool = False) -> float | int | None:
+    """A number typed in a form box (万元 scaled to 元); empty = not given; anything else is named."""
+    t = (text or "").strip().replace(",", "").replace("，", "")
+    if not t:
+        return None
+    try:
+        v = float(t)
+    except ValueError:
+        raise gr.Error(f"{label}应为数字，收到“{t}”") from None
+    if v < 0:
+        raise gr.Error(f"{label}不能为负数")
+    return int(v) if whole else v * scale
+
+
 def build_match_tab(pipe: Pipeline, limiter: RateLimiter | None = None) -> None:
     """The tab's components and events (call inside a ``gr.Blocks`` context)."""
 
-    def run(region: str, industry: str, size: str, tags: list[str], employees: float | None,
-            revenue: float | None, rd: float | None, needs: list[str], request: gr.Request) -> tuple[str, Any]:
+    def run(region: str, industry: str, size: str, tags: list[str], employees: str, revenue: str, rd: str,
+            needs: list[str], request: gr.Request) -> tuple[str, Any]:
         if limiter is not None and not limiter.allow(client_address(request)):
             raise gr.Error("操作太频繁，请一分钟后再试")
         raw: dict[str, Any] = {
             "region": region, "industry": industry, "size": size or None, "tags": tags or [], "needs": needs or [],
-            "employees": int(employees) if employees not in (None, "") else None,
-            "revenue": float(revenue) * 10_000 if revenue not in (None, "") else None,
-            "rd_spend": float(rd) * 10_000 if rd not in (None, "") else None,
+            "employees": _number("职工人数", employees, 1, whole=True),
+            "revenue": _number("上年营业收入", revenue, 10_000),
+            "rd_spend": _number("上年研发投入", rd, 10_000),
         }
         try:
             profile = Profile.from_dict(raw)
@@ -86,9 +100,10 @@ def build_match_tab(pipe: Pipeline, limiter: RateLimiter | None = None) -> None:
                            elem_id="m-size")
     tags = gr.CheckboxGroup(TAGS, label="资质", elem_id="m-tags")
     with gr.Row():
-        employees = gr.Number(label="职工人数", precision=0, elem_id="m-employees")
-        revenue = gr.Number(label="上年营业收入（万元）", elem_id="m-revenue")
-        rd = gr.Number(label="上年研发投入（万元）", elem_id="m-rd")
+        # Text, not gr.Number: an empty number box arrives as 0, and "not filled" must stay missing, not 0
+        employees = gr.Textbox(label="职工人数", placeholder="未填", elem_id="m-employees")
+        revenue = gr.Textbox(label="上年营业收入（万元）", placeholder="未填", elem_id="m-revenue")
+        rd = gr.Textbox(label="上年研发投入（万元）", placeholder="未填", elem_id="m-rd")
     needs = gr.CheckboxGroup(list(NEEDS), label="需求", elem_id="m-needs")
     go = gr.Button("匹配政策", variant="primary", elem_id="m-run")
     table = gr.HTML(elem_id="m-table")

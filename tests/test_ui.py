@@ -136,18 +136,6 @@ def test_admin_tab_needs_the_token_then_uploads_and_ingests(page: Any, tmp_path:
     assert "2万元" in page.locator("#chat").inner_text()
 
 
-def test_chat_and_api_share_one_rate_limit(page: Any, url: str) -> None:
-    # Last in this module on purpose: it spends this client's whole budget. Cheap bad API requests use it
-    # up (RAG_RATE_LIMIT_PER_MIN, 30 a minute per address); then the chat refuses too, with a message.
-    import httpx
-
-    codes = [httpx.post(f"{url}/api/ask", content=b"{}", timeout=30).status_code for _ in range(40)]
-    assert 429 in codes, codes
-    page.locator("#question textarea").fill("研发投入有哪些支持？")
-    page.locator("#send").click()
-    page.get_by_text("提问太频繁", exact=False).first.wait_for()
-
-
 def test_policy_match_tab_fills_the_form_and_shows_the_table(page: Any) -> None:
     page.get_by_role("tab", name="政策匹配").click()
     page.locator("#m-region textarea, #m-region input").first.fill("鄂尔多斯市")
@@ -161,13 +149,32 @@ def test_policy_match_tab_fills_the_form_and_shows_the_table(page: Any) -> None:
         assert col in text
     assert "最高500万元" in text and "需补充信息" in text and "研发投入" in text
     assert "鄂尔多斯" in text and "鄂尔多斯市人民政府关于市政协" in text
-    page.locator("#m-csv").get_by_text("policy-match.csv", exact=False).first.wait_for()
+    link = page.locator('#m-csv a[download="policy-match.csv"]')
+    link.wait_for()
+    import httpx  # the exported file, fetched as a user's download would be
+
+    csv = httpx.get(link.get_attribute("href") or "", timeout=30).content.decode("utf-8-sig")
+    assert csv.startswith("结论,地区,措施,金额,对象,有效期,出处") and "最高500万元" in csv
     # the R&D spend filled in: the same measure is no longer waiting for it
-    page.locator("#m-rd input").fill("300")
+    page.locator("#m-rd textarea, #m-rd input").first.fill("300")
     page.locator("#m-run").click()
     page.wait_for_function(
         "() => { const t = document.querySelector('#match-result'); return t && !t.innerText.includes('缺：研发投入'); }"
     )
+    page.screenshot(path=str(ROOT / "docs" / "match.png"), full_page=True)
     row = next(r for r in page.locator("#match-result tr").all_inner_texts() if "最高500万元" in r)
     assert "可能符合" in row or "符合" in row
     page.get_by_role("tab", name="问答").click()
+
+
+
+def test_chat_and_api_share_one_rate_limit(page: Any, url: str) -> None:
+    # Last in this module on purpose: it spends this client's whole budget. Cheap bad API requests use it
+    # up (RAG_RATE_LIMIT_PER_MIN, 30 a minute per address); then the chat refuses too, with a message.
+    import httpx
+
+    codes = [httpx.post(f"{url}/api/ask", content=b"{}", timeout=30).status_code for _ in range(40)]
+    assert 429 in codes, codes
+    page.locator("#question textarea").fill("研发投入有哪些支持？")
+    page.locator("#send").click()
+    page.get_by_text("提问太频繁", exact=False).first.wait_for()
