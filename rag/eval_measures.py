@@ -130,6 +130,10 @@ def evaluate(label_files: Sequence[Path], settings: Settings) -> dict[str, Any]:
         split: score([r for r in rows if r[0].get("split", "dev") == split], "measures")
         for split in sorted({r[0].get("split", "dev") for r in rows})
     }
+    res["by_genre"] = {  # policy = grants things; news = reports on policy; statistics = amounts of past work only
+        g: score([r for r in rows if r[0].get("genre", "policy") == g], "measures")
+        for g in sorted({r[0].get("genre", "policy") for r in rows})
+    }
     res["baselines"] = {"all_money": score(rows, "all_money")}
     for split in res["by_split"]:
         sub = [r for r in rows if r[0].get("split", "dev") == split]
@@ -141,7 +145,8 @@ def render(res: dict[str, Any]) -> str:
     keys = ["documents", "amounts_labelled", "amount_recall", "amount_precision", "kind_accuracy",
             "valid_to_labelled", "valid_to_accuracy", "valid_to_false"]
     lines = [f"{'set':<20}" + "".join(f"{k:>19}" for k in keys)]
-    rows = [("all", res), *res["by_split"].items(), *res["baselines"].items()]
+    rows = [("all", res), *res["by_split"].items(), *((f"genre:{g}", r) for g, r in res["by_genre"].items()),
+            *res["baselines"].items()]
     for name, r in rows:
         lines.append(f"{name:<20}" + "".join(f"{'' if r.get(k) is None else r.get(k)!s:>19}" for k in keys))
     for m in res["missed"][:30]:
