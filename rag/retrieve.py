@@ -281,6 +281,8 @@ class HybridRetriever:
         verbatim (a refusal, a model's own words) and no 文号 names a document."""
         from .sentences import split_sentences
 
+        # The validity note (注意：…已失效) and the measure table (| 地区 | … rows) are the answer's own words too.
+        text = "\n".join(line for line in text.splitlines() if not line.startswith(("注意：", "|", "各文件措施对照")))
         plain = _MARK.sub("\n", text)
         # The lead-in (根据《…》（…）：) is the answer's own words, not a quote.
         sents = sorted((x for x in split_sentences(plain) if len(x) >= 8 and not x.startswith("根据《")),

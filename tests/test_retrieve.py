@@ -229,3 +229,14 @@ def test_fusion_modes() -> None:
     assert hits["b"].score == pytest.approx(1 / 62 + 1 / 61)
     assert hits["a"].score == pytest.approx(1 / 61)
     assert hits["c"].score == pytest.approx(1 / 62)
+
+
+def test_exclude_sources_in_both_channels(pipe: Any) -> None:
+    """current_only becomes exclude_sources: both channels and the fused result obey it."""
+    r = pipe.retriever
+    q = "企业缓缴社会保险费"
+    f = Filters(exclude_sources=frozenset({"notice.txt"}))
+    assert all(c.source != "notice.txt" for c, _ in r.dense(q, 20, f))
+    assert all(c.source != "notice.txt" for c in pipe.store.get_chunks([cid for cid, _ in r.keyword(q, 20, f)]))
+    assert all(h.chunk.source != "notice.txt" for h in r.retrieve(q, f).hits)
+    assert Filters.from_dict({"current_only": True}).current_only
