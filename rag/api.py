@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from .errors import BusyError, ConfigError, QueryError, RagError, StoreError
 from .matching import Profile, match, match_json, to_csv
+from .openai_api import mount_openai
 from .pipeline import Pipeline
 from .retrieve import Filters
 
@@ -190,6 +191,7 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
             return JSONResponse({"detail": "no such document"}, status_code=404)
         return JSONResponse({**document_summary(rec), "text": text})
 
+    mount_openai(app, pipe, limiter=limiter, threads=ask_threads, address=client_address, public=public_message)
     return app
 
 
