@@ -50,17 +50,28 @@ def current_only(filters: Filters | None, book: PolicyBook | None) -> Filters | 
 
 
 def prefer_current(hits: Sequence[Hit], book: PolicyBook | None) -> list[Hit]:
-    """Passages of expired or repealed documents after those of current (or unknown) ones that answer nearly
-    as well: their score counts ``DEMOTE`` of itself. Among documents of one status the order is kept (a
-    question about a 2020 notice still finds it: all its rivals are of 2020 too, or far weaker)."""
+    """A passage of a current document goes before the passages of expired or repealed documents that it
+    answers nearly as well as (its score ≥ ``DEMOTE`` × theirs); those it overtakes keep ``DEMOTE`` of their
+    score (the answerer weighs sentences by their passage's score). Documents of unknown validity are not
+    current: they move nothing and nothing moves past them (a question naming 黑龙江 keeps 黑龙江's expired notice
+    first over another province's notice that states no end)."""
     if book is None or not hits:
         return list(hits)
     bad = book.not_current()
-    if not any(h.chunk.doc_id in bad for h in hits):
+    good = book.current()
+    if not any(h.chunk.doc_id in bad for h in hits) or not any(h.chunk.doc_id in good for h in hits):
         return list(hits)
-    # the score itself is lowered, not only the order: the answerer weighs sentences by their passage's score
-    demoted = [replace(h, score=h.score * DEMOTE) if h.chunk.doc_id in bad else h for h in hits]
-    return sorted(demoted, key=lambda h: -h.score)
+    out = list(hits)
+    for h in [x for x in hits if x.chunk.doc_id in good]:
+        i = out.index(h)
+        j = i
+        while j > 0 and out[j - 1].chunk.doc_id in bad and h.score >= DEMOTE * out[j - 1].score:
+            j -= 1
+        if j < i:
+            for k in range(j, i):
+                out[k] = replace(out[k], score=out[k].score * DEMOTE)
+            out.insert(j, out.pop(i))
+    return out
 
 
 def validity_note(doc: PolicyDoc, as_of: date) -> str | None:

@@ -175,6 +175,12 @@ def test_current_first_and_the_measure_table(store: MemoryStore, book: PolicyBoo
     hits = [hit("rent.txt", 1.0), hit("new.txt", 0.9), hit("old.txt", 0.7)]
     assert [h.chunk.source for h in prefer_current(hits, book)] == ["new.txt", "rent.txt", "old.txt"]
     assert next(h.chunk.source for h in prefer_current([hit("rent.txt", 1.0), hit("new.txt", 0.5)], book)) == "rent.txt"
+    # unknown validity is not current: an expired notice stays before a document that states no end, and a
+    # current one does not jump over the unknown one to reach it
+    seed = Hit(next(c for c in store.preps[SEED.name].chunks if "500万元" in c.text), 0.95)
+    assert [h.chunk.source for h in prefer_current([hit("rent.txt", 1.0), seed], book)] == ["rent.txt", SEED.name]
+    order = [h.chunk.source for h in prefer_current([hit("rent.txt", 1.0), seed, hit("new.txt", 0.9)], book)]
+    assert order == ["rent.txt", SEED.name, "new.txt"]
     assert asks_measures("疫情期间小微企业房租减免有什么政策？") and not asks_measures("这个文件是哪天发的？")
     table = measure_table("有哪些补贴和减免？", hits, book, 1)
     assert table is not None
