@@ -286,3 +286,20 @@ STATISTIC_SENTENCE = (
 ASKS_MEASURE_WORD = (
     r"补贴|补助|支持|减免|优惠|扶持|奖励|奖补|政策|措施|贴息|贷款|担保|免收|免征|缓缴|减征|返还|资助|帮扶"
 )
+# An amount reported as done (40亿元专项再贷款已到位) and a verb of achievement right before one (达53.2亿元).
+DONE_AFTER = r"[^，。；]{0,8}?(?:已到位|已发放|已下达|已拨付|已落实|已全部|已惠及)"
+ACHIEVED_BEFORE = r"达|超过|超|突破|逾|近|约|共|累计|合计|总计|已|完成|实现"
+# A beneficiary named without a preposition (the fallback when no 对…/为… phrase names one).
+BENEFICIARY_BARE = r"(?:中小微|小微|中小|民营|外贸|科技型中小|高新技术|受疫情影响的?)?(?:企业|个体工商户|纳税人|商户|农户|市场主体)"
+# A filing deadline: 申报截止时间为3月15日 / 于3月15日前申报.
+DEADLINE = (
+    r"(?:(?:申报|申请|报送|提交)(?:截止)?(?:时间|日期)?(?:为|至|截至|截止到|截止)\s*|于|在)"
+    r"(?P<d>(?:(?:19|20)\d{2}年)?\d{1,2}月\d{1,2}日)(?:前|之前|以前)?(?:[^，。；]{0,10}(?:申报|申请|报送|提交))?"
+)
+# The profile field a condition needs (rag.matching checks it): 研发投入 → rd_spend …
+CONDITION_FIELDS: tuple[tuple[str, str], ...] = (
+    ("rd_spend", r"研发投入|研发费用|研发经费|R&D|科研投入"),
+    ("employees", r"职工|员工|从业人员|用工|裁员|就业|吸纳|招用|招聘|稳岗|人数"),
+    ("revenue", r"营业收入|营收|销售额|营业额|主营业务收入|产值|纳税额"),
+    ("tags", r"高新技术企业|科技型中小企业|专精特新|规上|规模以上|个体工商户|小规模纳税人|小微企业|中小微企业|中小企业"),
+)

@@ -42,26 +42,17 @@ _FINE = re.compile(markers.FINE)
 _COND = re.compile(markers.CONDITION_CUE)
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 _FUTURE = re.compile(markers.FUTURE)
-_DONE_AFTER = re.compile(r"[^，。；]{0,8}?(?:已到位|已发放|已下达|已拨付|已落实|已全部|已惠及)")
-_ACHIEVED_BEFORE = re.compile(r"(?:达|超过|超|突破|逾|近|约|共|累计|合计|总计|已|完成|实现)$")
+_DONE_AFTER = re.compile(markers.DONE_AFTER)
+_ACHIEVED_BEFORE = re.compile(rf"(?:{markers.ACHIEVED_BEFORE})$")
 _BENEF = re.compile(
     rf"(?:对于|针对|(?<!针)对(?!于)|为|向|帮助|支持|鼓励|扶持|凡|(?<!予)使)((?:[^，,。；;：:、（(]|[、（(][^，,。；;：:]{{0,8}}?[）)]?){{0,34}}?(?:{markers.BENEFICIARY_HEAD}))"
 )
-_BENEF_BARE = re.compile(r"((?:中小微|小微|中小|民营|外贸|科技型中小|高新技术|受疫情影响的?)?(?:企业|个体工商户|纳税人|商户|农户|市场主体))")
+_BENEF_BARE = re.compile(rf"({markers.BENEFICIARY_BARE})")
 # A sentence that reports work done: its amounts are statistics whatever verb it uses (兑现…奖补180万元,市级
 # 众创空间奖补95万元 / 发放贷款7.42亿元,惠及企业102家 / 2024年,… / 实施项目150项,支持资金1.7亿元).
 _STAT_SENTENCE = re.compile(markers.STATISTIC_SENTENCE)
-_DEADLINE = re.compile(
-    r"(?:(?:申报|申请|报送|提交)(?:截止)?(?:时间|日期)?(?:为|至|截至|截止到|截止)\s*|于|在)"
-    r"(?P<d>(?:(?:19|20)\d{2}年)?\d{1,2}月\d{1,2}日)(?:前|之前|以前)?(?:[^，。；]{0,10}(?:申报|申请|报送|提交))?"
-)
-# The profile field a condition needs (rag.matching checks it): 研发投入 → rd_spend …
-CONDITION_FIELDS: tuple[tuple[str, str], ...] = (
-    ("rd_spend", r"研发投入|研发费用|研发经费|R&D|科研投入"),
-    ("employees", r"职工|员工|从业人员|用工|裁员|就业|吸纳|招用|招聘|稳岗|人数"),
-    ("revenue", r"营业收入|营收|销售额|营业额|主营业务收入|产值|纳税额"),
-    ("tags", r"高新技术企业|科技型中小企业|专精特新|规上|规模以上|个体工商户|小规模纳税人|小微企业|中小微企业|中小企业"),
-)
+_DEADLINE = re.compile(markers.DEADLINE)
+CONDITION_FIELDS = markers.CONDITION_FIELDS
 _FIELD = [(f, re.compile(p)) for f, p in CONDITION_FIELDS]
 
 
