@@ -99,6 +99,19 @@ def test_a_bad_origin_stops_the_app_with_a_config_error(tmp_path: Path) -> None:
         _client(tmp_path, "https://portal.gov.cn/chat")
 
 
+@pytest.mark.slow
+def test_app_py_exits_2_naming_a_bad_origin(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    (tmp_path / "corpus").mkdir()
+    env = {**os.environ, "RAG_DATA_DIR": str(tmp_path / "data"), "RAG_CORPUS_DIR": str(tmp_path / "corpus"),
+           "RAG_PORT": "1", "RAG_EMBED_ORIGINS": "https://ok.gov.cn portal.gov.cn"}
+    r = subprocess.run([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, capture_output=True, text=True,
+                       timeout=240)
+    assert r.returncode == 2 and "RAG_EMBED_ORIGINS: 'portal.gov.cn' is not an origin" in r.stderr, r.stderr
+
+
 def _sha(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
