@@ -24,6 +24,7 @@ from .matching import Profile, match, match_json, to_csv
 from .openai_api import mount_openai
 from .pipeline import Pipeline
 from .retrieve import Filters
+from .widget import mount_widget
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
     app = FastAPI(title="policy-qa", docs_url=None, redoc_url=None, openapi_url=None)
     limiter = RateLimiter(rate_per_minute if rate_per_minute is not None else pipe.settings.rate_limit_per_min)
     app.state.limiter = limiter
+    mount_widget(app, pipe.settings)  # GET /embed and /widget.js (rag.widget)
     max_chars = pipe.settings.max_question_chars
     # Generative mode: a question waits (in a worker thread) for a model slot. Its own thread budget, one per
     # slot and per place in the line, so waiting questions never take the threads other requests need.

@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     port: int = Field(default=7860, gt=0, lt=65536)
     admin_token: str = ""
     api_keys: str = Field(default="", description="bearer keys for /v1 (comma-separated); empty = open")
+    embed_origins: str = Field(default="", description="sites that may frame /embed (space/comma-separated; * = any)")
     max_question_chars: int = Field(default=500, gt=0)
     rate_limit_per_min: int = Field(default=30, ge=0, description="questions per minute per client; 0 = off")
     # The rate limit keys on the client address. X-Forwarded-For is believed only from the proxies named here
