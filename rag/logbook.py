@@ -95,36 +95,34 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def similar_groups(texts: list[str], threshold: float = SIMILAR) -> list[list[int]]:
-    """Indices of ``texts`` grouped: identical normalised text first, then groups joined whenever two of
-    their texts have character-bigram Jaccard ≥ ``threshold`` (single link). Candidates come from an inverted
-    index of bigrams, so only texts sharing one are compared."""
-    keys: dict[str, int] = {}
-    key_of: list[int] = []
-    for t in texts:
-        key_of.append(keys.setdefault(normalize(t), len(keys)))
-    grams = [bigrams(k) for k in keys]
-    parent = list(range(len(grams)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    """Indices of ``texts`` grouped: identical normalised text first; then, most asked first (ties: the
+    earlier in ``texts``), each question joins the group whose headline question it is most alike, when
+    their character-bigram Jaccard is ≥ ``threshold``, else heads a group of its own. Compared with the
+    headline only, so groups do not chain (A ~ B and B ~ C does not put C with A). Candidates come from an
+    inverted index of the headlines' bigrams: only questions sharing one are compared."""
+    members: dict[str, list[int]] = {}
+    for i, t in enumerate(texts):
+        members.setdefault(normalize(t), []).append(i)
+    order = sorted(members, key=lambda k: (-len(members[k]), members[k][0]))
+    heads: list[tuple[frozenset[str], list[int]]] = []
     index: dict[str, list[int]] = {}
-    for i, g in enumerate(grams):
+    for key in order:
+        g = bigrams(key)
         shared: Counter[int] = Counter()
         for b in g:
             shared.update(index.get(b, ()))
-        for j, inter in shared.items():
-            if inter / (len(g) + len(grams[j]) - inter) >= threshold:
-                parent[find(i)] = find(j)
+        best, best_j = -1, threshold
+        for h, inter in shared.items():
+            j = inter / (len(g) + len(heads[h][0]) - inter)
+            if j >= best_j and (best < 0 or j > best_j):
+                best, best_j = h, j
+        if best >= 0:
+            heads[best][1].extend(members[key])
+            continue
         for b in g:
-            index.setdefault(b, []).append(i)
-    groups: dict[int, list[int]] = {}
-    for n, k in enumerate(key_of):
-        groups.setdefault(find(k), []).append(n)
-    return list(groups.values())
+            index.setdefault(b, []).append(len(heads))
+        heads.append((g, list(members[key])))
+    return [sorted(idx) for _, idx in heads]
 
 
 # --- the log ----------------------------------------------------------------------------------------

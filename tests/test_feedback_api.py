@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from .conftest import SEED
-from .test_api import start_app
+from .test_api import free_port, start_app
 
 pytestmark = pytest.mark.slow
 
@@ -220,3 +220,17 @@ def test_admin_disabled_is_403_and_feedback_is_rate_limited(app_no_log: tuple[st
     assert r.status_code == 429 and "too many requests" in r.json()["detail"]
     r = httpx.post(f"{url}/api/ask", json={"question": "研发投入有哪些支持？"}, timeout=60)
     assert r.status_code == 429, "feedback and questions spend one budget"
+
+
+def test_a_missing_blocklist_stops_the_app_with_exit_2(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    from .conftest import ROOT
+
+    (tmp_path / "corpus").mkdir()
+    env = {**os.environ, "RAG_DATA_DIR": str(tmp_path / "data"), "RAG_CORPUS_DIR": str(tmp_path / "corpus"),
+           "RAG_BLOCKLIST": str(tmp_path / "no-such-list.txt"), "RAG_PORT": str(free_port())}
+    r = subprocess.run([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, capture_output=True, timeout=240)
+    assert r.returncode == 2, r.stderr[-2000:]
+    assert b"RAG_BLOCKLIST" in r.stderr and b"no-such-list.txt" in r.stderr

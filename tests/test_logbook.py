@@ -102,6 +102,11 @@ def test_normalised_and_near_duplicate_questions_group(book: Logbook) -> None:
     qs = ["今天天气怎么样", "今天的天气怎么样", "小微企业房租减免", "今天天气怎么样！", "明天天气如何", "小微企业的房租减免"]
     groups = sorted(sorted(g) for g in similar_groups(qs))
     assert groups == [[0, 1, 3], [2, 5], [4]]
+    # no chaining: B is like A (0.73) and C like B (0.67), but C is not like A (0.46), A's group's headline
+    a, b, c = "小微企业房租减免政策", "小微企业房租减免的政策", "中小企业房租减免的政策"
+    assert jaccard(bigrams(a), bigrams(b)) >= 0.6 and jaccard(bigrams(b), bigrams(c)) >= 0.6
+    assert jaccard(bigrams(a), bigrams(c)) < 0.6
+    assert sorted(similar_groups([a, a, b, c])) == [[0, 1, 2], [3]]
     for q in qs:
         book.record_answer("api", q, refused(q), 1)
     gaps = book.report()["gaps"]
