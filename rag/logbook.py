@@ -331,7 +331,7 @@ class Logbook:
         out: dict[str, Any] = {"enabled": self.enabled, "log_days": self.days,
                                "summary": {"answers": 0, "refused": 0, "blocked": 0, "up": 0, "down": 0},
                                "gaps": [], "downvotes": [], "top": [], "uncited": []}
-        if not self.enabled or not self.path.exists():
+        if not self.enabled:
             return out
         with self._tx(write=False) as db:
             n, refused, blocked = db.execute(

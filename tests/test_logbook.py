@@ -85,6 +85,11 @@ def test_weather_twice_and_one_thumb_down_make_a_gap_with_its_comment(book: Logb
     assert row["cited"] == [{"doc_id": "d1", "title": "关于研发投入的通知", "doc_number": "鄂建提复字〔2025〕334号"}]
 
 
+def test_an_empty_log_reports_every_document_uncited(book: Logbook) -> None:
+    rep = book.report(DOCS)
+    assert rep["enabled"] and rep["gaps"] == [] and [d["doc_id"] for d in rep["uncited"]] == ["d1", "d2"]
+
+
 def test_nothing_about_the_client_is_stored(book: Logbook) -> None:
     book.record_answer("api", "今天天气怎么样", refused("今天天气怎么样"), 1)
     with closing(sqlite3.connect(book.path)) as db:
