@@ -115,8 +115,11 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
         log.exception("internal error")  # the trace stays in the server log
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
+    book, blocklist = pipe.logbook, pipe.blocklist  # rag.logbook, rag.blocklist: purged/read at start
+
     @app.post("/api/ask")
     async def ask(request: Request) -> JSONResponse:
+        t0 = time.monotonic()
         if not limiter.allow(client_address(request)):
             return JSONResponse({"detail": "too many requests: try again in a minute"}, status_code=429)
         # The body is JSON whatever the Content-Type says (`curl -d '{…}'` sends form-encoded).
@@ -137,12 +140,17 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
             )
         filters = Filters.from_dict(body.filters)
         history = [t.model_dump() for t in body.history]
-        if gate is not None and gate.waiting >= gate.max_waiting:  # full line: say so now, spend no thread
+        blocked = blocklist.blocked_answer(question)  # a fixed reply: no retrieval, no waiting in line
+        if blocked is None and gate is not None and gate.waiting >= gate.max_waiting:  # full line: say so now, spend no thread
             return await busy(request, BusyError(
                 f"busy: {gate.waiting} questions are waiting for the model; try again in a minute"))
-        ans = await anyio.to_thread.run_sync(lambda: pipe.chat.ask(question, history, filters), limiter=ask_threads)
+        ans = blocked if blocked is not None else await anyio.to_thread.run_sync(
+            lambda: pipe.chat.ask(question, history, filters), limiter=ask_threads)
+        answer_id = await anyio.to_thread.run_sync(lambda: book.record_answer(
+            "api", question, ans, (time.monotonic() - t0) * 1000, blocked=blocked is not None))
         return JSONResponse(
             {
+                "answer_id": answer_id,
                 "answer": ans.text,
                 "refused": ans.refused,
                 "question": ans.question,
@@ -150,6 +158,7 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
                 "citations": [c.to_api() for c in ans.citations],
                 "related": [r.to_api() for r in ans.related],
                 "warnings": ans.warnings,
+                "blocked": blocked is not None,
             }
         )
 
@@ -194,6 +203,9 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
         return JSONResponse({**document_summary(rec), "text": text})
 
     mount_openai(app, pipe, limiter=limiter, threads=ask_threads, address=client_address, public=public_message)
+    from .api_logbook import add_routes  # POST /api/feedback, GET /api/admin/report
+
+    add_routes(app, pipe, limiter)
     return app
 
 

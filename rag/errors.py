@@ -25,6 +25,10 @@ class StoreError(RagError):
     """The vector store cannot be reached or is inconsistent."""
 
 
+class LogbookError(StoreError):
+    """The question log (SQLite under the data dir) cannot be read or written (HTTP 503 like a store error)."""
+
+
 class IngestLockedError(RagError):
     """Another ingest holds the lock on the data directory."""
 

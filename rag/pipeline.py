@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .blocklist import Blocklist
 from .chat import ChatEngine
 from .embed import BaseEmbedder, make_embedder
 from .ingest import IngestReport, Progress, ingest
 from .lexical import LexicalIndex
+from .logbook import Logbook
 from .policies import PolicyBook
 from .retrieve import HybridRetriever, RetrievalConfig
 from .settings import Settings, ensure_tiktoken_offline
@@ -71,6 +73,16 @@ class Pipeline:
     def book(self) -> PolicyBook:
         """Validity (as of ``RAG_AS_OF``) and support measures of every document, from the manifest."""
         return PolicyBook(self.store, self.settings.today)
+
+    @cached_property
+    def logbook(self) -> Logbook:
+        """The question log and feedback (``RAG_LOG_DAYS``; purged on open and daily)."""
+        return Logbook.open(self.settings)
+
+    @cached_property
+    def blocklist(self) -> Blocklist:
+        """Words public questions must not contain (``RAG_BLOCKLIST``)."""
+        return Blocklist.load(self.settings.blocklist)
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for: the embedding model, jieba's dictionary,

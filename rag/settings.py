@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     queue_max_size: int = Field(
         default=32, ge=1, description="questions waiting for the model (and chat events in the UI queue)"
     )
+    # Question log and feedback (rag.logbook): SQLite under the data dir; 0 = keep and write nothing.
+    log_days: int = Field(default=30, ge=0, description="days questions, answers and feedback are kept; 0 = off")
+    blocklist: Path | None = Field(default=None, description="word list: public questions holding one are not answered")
 
     @field_validator("chroma_url")
     @classmethod
@@ -115,6 +118,11 @@ class Settings(BaseSettings):
         if v and not v.startswith(("http://", "https://")):
             raise ValueError(f"chroma_url must start with http:// or https://, got {v!r}")
         return v.rstrip("/")
+
+    @field_validator("blocklist", mode="before")
+    @classmethod
+    def _blocklist(cls, v: object) -> object:
+        return None if v in ("", None) else v
 
     @property
     def llm_slots(self) -> int:
@@ -141,6 +149,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "logbook.sqlite3"
 
 
 def load_settings(**overrides: object) -> Settings:

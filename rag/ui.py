@@ -13,6 +13,7 @@ import html
 import logging
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from .pipeline import Pipeline
 from .records import Answer, Citation
 from .retrieve import Filters
 from .settings import Settings
+from .ui_logbook import build_gaps_section, feedback_bar
 from .ui_match import CSS as MATCH_CSS
 from .ui_match import build_match_tab
 from .validity import STATUS_LABEL
@@ -133,7 +135,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
         question: str, history: list[dict[str, Any]], doc_type: str, issuer: str, y_from: float | None,
         y_to: float | None, current: bool, request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
-        question = (question or "").strip()
+        t0, question = time.monotonic(), (question or "").strip()
         if not question:
             raise gr.Error("请输入问题")
         if limiter is not None and not limiter.allow(client_address(request)):
@@ -144,14 +146,16 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
         # The chatbot renders (sanitised) HTML even with Markdown off: escape, so <b> or <img …> in a
         # question or a document shows as the characters typed, not as markup.
         shown = [*history, {"role": "user", "content": _e(question)}, {"role": "assistant", "content": "…"}]
-        yield shown, "", gr.update(), ""
+        yield shown, "", gr.update(), "", None
+        blocked = pipe.blocklist.blocked_answer(question)  # rag.blocklist: a fixed reply, no retrieval
         try:
             final: Answer | None = None
-            for text, ans in pipe.chat.stream(question, turns, _filters(doc_type, issuer, y_from, y_to, current)):
+            for text, ans in [(blocked.text, blocked)] if blocked else pipe.chat.stream(
+                    question, turns, _filters(doc_type, issuer, y_from, y_to, current)):
                 shown[-1] = {"role": "assistant", "content": _e(text)}
                 final = ans or final
                 if ans is None:
-                    yield shown, "", gr.update(), ""
+                    yield shown, "", gr.update(), "", None
         except BusyError:
             raise gr.Error("系统繁忙：等待回答的问题太多，请稍后再试") from None
         except RagError as e:
@@ -162,9 +166,11 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
             log.exception("chat failed")
             raise gr.Error("内部错误，请稍后再试") from None
         assert final is not None
+        answer_id = pipe.logbook.record_answer("chat", question, final, (time.monotonic() - t0) * 1000,
+                                               blocked=blocked is not None)
         choices = [(f"[{c.n}] {c.title or c.source}", c.doc_id) for c in final.citations]
         value = choices[0][1] if choices else None
-        yield shown, answer_panel(question, final), gr.update(choices=choices, value=value), ""
+        yield shown, answer_panel(question, final), gr.update(choices=choices, value=value), "", answer_id
 
     def open_doc(doc_id: str | None) -> str:
         if not doc_id:
@@ -241,6 +247,8 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
                         label="对话", height=480, render_markdown=False, sanitize_html=True, line_breaks=True,
                         elem_id="chat",
                     )
+                    last_id = gr.State(None)  # the last answer's id in the question log (rag.logbook)
+                    feedback_bar(pipe, last_id, limiter)
                     box = gr.Textbox(label="问题", placeholder=f"输入问题（不超过 {max_chars} 字）", max_length=max_chars,
                                      elem_id="question")
                     with gr.Row():
@@ -264,7 +272,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
                     view = gr.Button("查看全文", elem_id="view-doc")
             doc_view = gr.HTML(elem_id="doc-view")
             ins = [box, chat, doc_type, issuer, y_from, y_to, current]
-            outs = [chat, sources, doc_pick, box]
+            outs = [chat, sources, doc_pick, box, last_id]
             # Both triggers share one concurrency group, so the limit holds for questions however asked.
             send.click(respond, ins, outs, api_visibility="private", concurrency_id="answer",
                        concurrency_limit=answer_slots)
@@ -291,6 +299,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
             re_in.click(admin_reingest, [token], [status, docs], api_visibility="private")
             ls.click(admin_list, [token], [docs], api_visibility="private")
             rm.click(admin_delete, [token, docs], [status, docs], api_visibility="private")
+            build_gaps_section(pipe, token, _check)
     # Under load the chat queues rather than fails: at most answer_slots questions are answered at once (the
     # model's slots in generative mode, which take seconds each), the rest wait in Gradio's queue with their
     # position shown; past queue_max_size waiting events Gradio answers "Queue is full" (HTTP 503) at once.
