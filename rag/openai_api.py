@@ -367,6 +367,7 @@ def mount_openai(app: FastAPI, pipe: Pipeline, *, limiter: Limiter, threads: any
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Any:
+        t0 = time.monotonic()
         if (refused := guard(request, spend=True)) is not None:
             return refused
         raw = await request.body()
@@ -397,16 +398,25 @@ def mount_openai(app: FastAPI, pipe: Pipeline, *, limiter: Limiter, threads: any
             return error_from(BusyError(
                 f"busy: {gate.waiting} questions are waiting for the model; try again in a minute"), public)
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+        blocked = pipe.blocklist.blocked_answer(question)  # the public word list: a fixed reply, no retrieval
+
+        def record(ans: Answer) -> str | None:  # the question log (rag.logbook); never raises
+            return pipe.logbook.record_answer("openai", question, ans, (time.monotonic() - t0) * 1000,
+                                              blocked=blocked is not None)
+
         if not body.stream:
             try:
-                ans = await anyio.to_thread.run_sync(lambda: pipe.chat.ask(question, history, filters),
-                                                     limiter=threads)
+                ans = blocked if blocked is not None else await anyio.to_thread.run_sync(
+                    lambda: pipe.chat.ask(question, history, filters), limiter=threads)
             except Exception as e:
                 return error_from(e, public)
-            return JSONResponse(completion_body(cid, created, ans, body.messages))
+            out = completion_body(cid, created, ans, body.messages)
+            out["answer_id"] = await anyio.to_thread.run_sync(lambda: record(ans))
+            return JSONResponse(out)
         include_usage = bool((body.stream_options or {}).get("include_usage"))
         writer = ChunkWriter(cid, created, body.messages, include_usage)
-        return await _stream(pipe.chat.stream(question, history, filters), writer, threads, public)
+        items = iter([(blocked.text, blocked)]) if blocked is not None else pipe.chat.stream(question, history, filters)
+        return await _stream(_logged(items, record), writer, threads, public)
 
 
 def _no_model(name: str) -> JSONResponse:
@@ -454,6 +464,19 @@ async def _stream(items: Iterator[tuple[str, Answer | None]], writer: ChunkWrite
 
     return StreamingResponse(body(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _logged(items: Iterator[tuple[str, Answer | None]], record: Callable[[Answer], Any]
+            ) -> Iterator[tuple[str, Answer | None]]:
+    """The pipeline's items, the final answer recorded in the question log as it goes out (the writer stops
+    pulling once it has it)."""
+    try:
+        for text, ans in items:
+            if ans is not None:
+                record(ans)
+            yield text, ans
+    finally:
+        _close(items)
 
 
 def _close(items: Iterator[Any]) -> None:

@@ -234,3 +234,24 @@ def test_a_missing_blocklist_stops_the_app_with_exit_2(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, capture_output=True, timeout=240)
     assert r.returncode == 2, r.stderr[-2000:]
     assert b"RAG_BLOCKLIST" in r.stderr and b"no-such-list.txt" in r.stderr
+
+
+def test_openai_endpoint_is_logged_and_obeys_the_blocklist(app: tuple[str, Path]) -> None:
+    """/v1/chat/completions (the real openai package) writes the same log, channel "openai", and gets the
+    blocklist's fixed reply."""
+    import openai
+
+    url, data = app
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="x", max_retries=0)
+    got = client.chat.completions.create(model="policy-qa", messages=[{"role": "user", "content": "鄂尔多斯研发投入有哪些支持？"}])
+    answer_id = (got.model_extra or {}).get("answer_id")
+    assert answer_id and "500万元" in (got.choices[0].message.content or "")
+    chunks = client.chat.completions.create(model="policy-qa", stream=True,
+                                            messages=[{"role": "user", "content": "鄂尔多斯融资有什么渠道？"}])
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    with closing(sqlite3.connect(data / "logbook.sqlite3")) as db:
+        rows = db.execute("SELECT question FROM answers WHERE channel = 'openai'").fetchall()
+    assert {q for (q,) in rows} >= {"鄂尔多斯研发投入有哪些支持？", "鄂尔多斯融资有什么渠道？"}
+    word = next(w.strip() for w in BLOCKLIST.splitlines() if w.strip() and not w.startswith("#"))
+    blocked = client.chat.completions.create(model="policy-qa", messages=[{"role": "user", "content": f"{word}怎么弄"}])
+    assert (blocked.model_extra or {}).get("citations") == [] and "500万元" not in (blocked.choices[0].message.content or "")
