@@ -93,6 +93,9 @@ th{background:#f6f7f9;white-space:nowrap}
 .hint{font-size:12px;color:#666;margin:4px 0 0}
 .searched{font-size:12px;color:#666;margin:0 0 4px}
 .warn{font-size:12px;color:#8a5a00;margin:4px 0 0}
+.feedback{margin:6px 0 0;font-size:12px;color:#555;display:flex;gap:6px;flex-wrap:wrap;align-items:center}
+.feedback button{font-size:12px;padding:2px 8px;border:1px solid #ccc;border-radius:12px;background:#fff;cursor:pointer}
+.feedback input{flex:1;min-width:120px;font-size:12px;padding:2px 6px}
 .sources-label{font-size:12px;color:#666;margin:8px 0 0;padding-top:6px;border-top:1px solid #eee}
 .cites,.related{list-style:none;margin:2px 0 0;padding:0}
 .cite{border-top:1px dashed #eee}
@@ -237,7 +240,43 @@ EMBED_JS = r"""
       });
       node.appendChild(ul);
     }
+    if (data.answer_id) node.appendChild(feedbackBar(String(data.answer_id)));
     scrollTo(node.previousSibling || node);  // the question and the start of its answer in view
+  }
+
+  // 👍 / 👎 (with an optional comment) under an answer → POST api/feedback {answer_id, rating, comment}.
+  function feedbackBar(answerId) {
+    var bar = el("div", "feedback");
+    bar.appendChild(el("span", null, "这个回答有帮助吗？"));
+    var up = el("button", "fb-up", "👍 有用"), down = el("button", "fb-down", "👎 没用");
+    up.type = down.type = "button";
+    function send(rating, comment) {
+      var body = { answer_id: answerId, rating: rating };
+      if (comment) body.comment = comment.slice(0, 500);
+      fetch("api/feedback", { method: "POST", headers: { "Content-Type": "application/json" },
+                              body: JSON.stringify(body), credentials: "same-origin" })
+        .then(function (r) {
+          bar.textContent = "";
+          bar.appendChild(el("span", "fb-done", r.ok ? "谢谢反馈！" : "反馈未能提交，请稍后再试。"));
+        })
+        .catch(function () { bar.textContent = ""; bar.appendChild(el("span", "fb-done", "网络错误，反馈未提交。")); });
+    }
+    up.addEventListener("click", function () { send("up"); });
+    down.addEventListener("click", function () {
+      bar.textContent = "";
+      var input = el("input", "fb-comment");
+      input.placeholder = "哪里不对？（可不填）";
+      input.maxLength = 500;
+      var ok = el("button", "fb-send", "提交");
+      ok.type = "button";
+      ok.addEventListener("click", function () { send("down", input.value.trim()); });
+      bar.appendChild(input);
+      bar.appendChild(ok);
+      input.focus();
+    });
+    bar.appendChild(up);
+    bar.appendChild(down);
+    return bar;
   }
 
   function showError(node, message) {

@@ -302,6 +302,11 @@ def test_a_page_on_another_origin_embeds_the_chat_and_gets_a_cited_answer(sites:
     # a follow-up: the conversation's history went with it (the stand-alone question is shown)
     follow = _ask(frame, "最高多少钱？")
     assert "检索问题：" in follow.inner_text() and "最高500万元" in follow.inner_text()
+    # 👎 with a comment under that answer: the real POST /api/feedback accepts it (an unknown id would be 404)
+    follow.locator(".fb-down").click()
+    follow.locator(".fb-comment").fill("想看<b>申报条件</b>")
+    follow.locator(".fb-send").click()
+    follow.locator(".fb-done").get_by_text("谢谢反馈", exact=False).wait_for()
 
     # close and open again: the conversation is still there
     page.locator("#policy-qa-close").click()
