@@ -306,7 +306,8 @@ def row(m: dict[str, Any]) -> list[str]:
     end = v.get("measure_valid_to") or v.get("valid_to")
     from .validity import STATUS_LABEL
 
-    validity = (f"至{end}" if end else "") + f"（{STATUS_LABEL.get(v.get('status', 'unknown'), '')}）"
+    label = STATUS_LABEL.get(v.get("status", "unknown"), "")
+    validity = f"至{end}（{label}）" if end else label
     amounts = "、".join([a["text"] for a in m["amounts"]] + [r["text"] for r in m["ratios"]]) or "—"
     cit = m["citation"]
     where = cit["title"] + (f" · {cit['section']}" if cit.get("section") else "")

@@ -137,6 +137,7 @@ def test_admin_tab_needs_the_token_then_uploads_and_ingests(page: Any, tmp_path:
 
 
 def test_policy_match_tab_fills_the_form_and_shows_the_table(page: Any) -> None:
+    page.reload()  # a fresh page: no toasts of the admin test in the screenshot
     page.get_by_role("tab", name="政策匹配").click()
     page.locator("#m-region textarea, #m-region input").first.fill("鄂尔多斯市")
     page.locator("#m-tags").get_by_label("科技型中小企业").check()
