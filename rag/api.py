@@ -25,6 +25,7 @@ from .pipeline import Pipeline
 from .retrieve import Filters
 
 log = logging.getLogger(__name__)
+STORE_UNAVAILABLE = "service temporarily unavailable: the document store cannot be reached; try again shortly"
 
 
 class Turn(BaseModel):
@@ -95,6 +96,7 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
     ask_threads = anyio.CapacityLimiter(
         gate.slots + gate.max_waiting if gate is not None else pipe.settings.answer_concurrency
     )
+    app.state.ask_threads = ask_threads  # extractive: at most RAG_QUEUE_MAX_SIZE wait for one (tests watch it)
 
     @app.exception_handler(BusyError)
     async def busy(_: Request, e: BusyError) -> JSONResponse:
@@ -105,6 +107,8 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
         status = 503 if isinstance(e, (StoreError, ConfigError)) else 400
         if status >= 500:
             log.warning("%s: %s", type(e).__name__, e)  # the full message (with any path) stays in the log
+        if isinstance(e, StoreError):  # the store's server is down or failing: the app recovers when it is back
+            return JSONResponse({"detail": STORE_UNAVAILABLE}, status_code=503, headers={"Retry-After": "10"})
         return JSONResponse({"detail": public_message(e)}, status_code=status)
 
     @app.exception_handler(Exception)
@@ -137,6 +141,8 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
         if gate is not None and gate.waiting >= gate.max_waiting:  # full line: say so now, spend no thread
             return await busy(request, BusyError(
                 f"busy: {gate.waiting} questions are waiting for the model; try again in a minute"))
+        if gate is None and (waiting := ask_threads.statistics().tasks_waiting) >= pipe.settings.queue_max_size:
+            return await busy(request, BusyError(f"busy: {waiting} questions are waiting; try again in a minute"))
         ans = await anyio.to_thread.run_sync(lambda: pipe.chat.ask(question, history, filters), limiter=ask_threads)
         return JSONResponse(
             {

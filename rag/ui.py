@@ -20,7 +20,8 @@ from typing import Any
 import gradio as gr
 
 from .api import RateLimiter, client_address, public_message
-from .errors import BusyError, QueryError, RagError
+from .errors import BusyError, IngestLockedError, QueryError, RagError, StoreError
+from .ingest import delete_document
 from .pipeline import Pipeline
 from .records import Answer, Citation
 from .retrieve import Filters
@@ -154,6 +155,8 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
                     yield shown, "", gr.update(), ""
         except BusyError:
             raise gr.Error("系统繁忙：等待回答的问题太多，请稍后再试") from None
+        except StoreError:  # the store's server is down: the app recovers by itself when it is back
+            raise gr.Error("服务暂时不可用，请稍后再试") from None
         except RagError as e:
             raise gr.Error(public_message(e)) from None
         except gr.Error:
@@ -214,14 +217,15 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
 
     def admin_delete(token: str, doc_id: str | None) -> tuple[str, Any]:
         _check(token)
-        rec = pipe.store.manifest().get(doc_id or "")
-        if rec is None:
+        try:  # under the ingest lock and server lease, like an ingest
+            done = delete_document(doc_id or "", settings=settings, store=pipe.store, on_change=pipe.lexical.rebuild)
+        except IngestLockedError:
+            raise gr.Error("正在导入文件，请导入完成后再删除") from None
+        except RagError as e:
+            raise gr.Error(public_message(e)) from None
+        if done is None:
             raise gr.Error("请选择要删除的文件")
-        path = Path(rec.key)
-        if settings.corpus_dir.resolve() in path.parents and path.is_file():
-            path.unlink()  # otherwise the next ingest would bring it back
-        n = pipe.store.delete_doc(rec.doc_id)
-        pipe.lexical.rebuild()
+        rec, n = done
         return f"已删除 {rec.source}（{n} 个段落）", gr.update(choices=_doc_choices(), value=None)
 
     manifest = pipe.store.manifest().values()
