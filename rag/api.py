@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, ValidationError
 from .errors import BusyError, ConfigError, QueryError, RagError, StoreError
 from .matching import Profile, match, match_json, to_csv
 from .pipeline import Pipeline
+from .records import Answer
 from .retrieve import Filters
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,11 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
                 f"busy: {gate.waiting} questions are waiting for the model; try again in a minute"))
         if gate is None and (waiting := ask_threads.statistics().tasks_waiting) >= pipe.settings.queue_max_size:
             return await busy(request, BusyError(f"busy: {waiting} questions are waiting; try again in a minute"))
-        ans = await anyio.to_thread.run_sync(lambda: pipe.chat.ask(question, history, filters), limiter=ask_threads)
+        def answer() -> tuple[Answer, list[str]]:  # with the questions its documents answer next (rag.suggest)
+            a = pipe.chat.ask(question, history, filters)
+            return a, pipe.suggester.follow_ups(a, question)
+
+        ans, suggestions = await anyio.to_thread.run_sync(answer, limiter=ask_threads)
         return JSONResponse(
             {
                 "answer": ans.text,
@@ -153,6 +158,7 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
                 "citations": [c.to_api() for c in ans.citations],
                 "related": [r.to_api() for r in ans.related],
                 "warnings": ans.warnings,
+                "suggestions": suggestions,
             }
         )
 

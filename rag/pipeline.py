@@ -16,6 +16,7 @@ from .policies import PolicyBook
 from .retrieve import HybridRetriever, RetrievalConfig
 from .settings import Settings, ensure_tiktoken_offline
 from .store import ChromaStore, make_store
+from .suggest import Suggester
 
 
 @dataclass
@@ -71,6 +72,11 @@ class Pipeline:
     def book(self) -> PolicyBook:
         """Validity (as of ``RAG_AS_OF``) and support measures of every document, from the manifest."""
         return PolicyBook(self.store, self.settings.today)
+
+    @cached_property
+    def suggester(self) -> Suggester:
+        """Example questions drawn from the corpus and follow-ups under each answer (rag.suggest)."""
+        return Suggester.of(self.retriever)
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for: the embedding model, jieba's dictionary,

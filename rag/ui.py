@@ -32,7 +32,6 @@ from .validity import STATUS_LABEL
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = ["研发投入有哪些支持？", "鄂建提复字〔2025〕334号答复的是哪个提案？", "科技型企业融资有什么渠道？"]
 DOC_TYPES = {
     "": "全部", "reply_letter": "答复函", "notice": "通知/公告", "measures": "办法/措施", "opinion": "意见",
     "reply": "批复/复函", "decision": "决定", "plan": "方案/规划", "other": "其他",
@@ -144,7 +143,8 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
         turns = [{"role": m["role"], "content": html.unescape(_plain(m["content"]))} for m in history or []]
         # The chatbot renders (sanitised) HTML even with Markdown off: escape, so <b> or <img …> in a
         # question or a document shows as the characters typed, not as markup.
-        shown = [*history, {"role": "user", "content": _e(question)}, {"role": "assistant", "content": "…"}]
+        earlier = [{k: v for k, v in m.items() if k != "options"} for m in history or []]  # old answers' buttons go
+        shown = [*earlier, {"role": "user", "content": _e(question)}, {"role": "assistant", "content": "…"}]
         yield shown, "", gr.update(), ""
         try:
             final: Answer | None = None
@@ -153,6 +153,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
                 final = ans or final
                 if ans is None:
                     yield shown, "", gr.update(), ""
+            follow = pipe.suggester.follow_ups(final, question) if final is not None else []  # rag.suggest
         except BusyError:
             raise gr.Error("系统繁忙：等待回答的问题太多，请稍后再试") from None
         except StoreError:  # the store's server is down: the app recovers by itself when it is back
@@ -165,9 +166,16 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
             log.exception("chat failed")
             raise gr.Error("内部错误，请稍后再试") from None
         assert final is not None
+        if follow:  # buttons under the answer: questions its documents answer
+            shown[-1] = {**shown[-1], "options": [{"value": q, "label": q} for q in follow]}
         choices = [(f"[{c.n}] {c.title or c.source}", c.doc_id) for c in final.citations]
         value = choices[0][1] if choices else None
         yield shown, answer_panel(question, final), gr.update(choices=choices, value=value), ""
+
+    def picked(evt: gr.SelectData) -> str:
+        """The follow-up question a button under an answer stands for."""
+        v = evt.value
+        return str(v.get("value") or v.get("label") or "") if isinstance(v, dict) else str(v or "")
 
     def open_doc(doc_id: str | None) -> str:
         if not doc_id:
@@ -231,10 +239,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
     manifest = pipe.store.manifest().values()
     issuers = sorted({r.meta.issuer for r in manifest if r.meta.issuer})
     types = sorted({r.meta.doc_type for r in manifest})
-    examples = EXAMPLES + [
-        f"{r.meta.title}的主要内容是什么？" for r in sorted(manifest, key=lambda r: r.source)[:3]
-        if r.meta.title and r.meta.title not in " ".join(EXAMPLES)
-    ][:2]
+    examples = pipe.suggester.examples(manifest)  # drawn from the corpus (rag.suggest)
 
     with gr.Blocks(title="政策问答 policy-qa") as demo:
         gr.Markdown("## 政策文件问答\n回答只摘自已收录的文件，每句都注明出处。")
@@ -250,7 +255,9 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
                     with gr.Row():
                         send = gr.Button("提问", variant="primary", elem_id="send")
                         clear = gr.Button("清空", elem_id="clear")
-                    gr.Examples(examples=[[q] for q in examples], inputs=[box], label="示例问题")
+                    if examples:
+                        gr.Examples(examples=[[q] for q in examples], inputs=[box], label="示例问题",
+                                    elem_id="examples")
                     with gr.Accordion("筛选", open=False):
                         doc_type = gr.Dropdown(
                             choices=[(DOC_TYPES.get(t, t), t) for t in ["", *types]], value="", label="文件类型"
@@ -274,6 +281,9 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
                        concurrency_limit=answer_slots)
             box.submit(respond, ins, outs, api_visibility="private", concurrency_id="answer",
                        concurrency_limit=answer_slots)
+            # A suggested follow-up, clicked under an answer, is asked at once.
+            chat.option_select(picked, None, [box], api_visibility="private").then(
+                respond, ins, outs, api_visibility="private", concurrency_id="answer", concurrency_limit=answer_slots)
             clear.click(lambda: ([], "", gr.update(choices=[], value=None), ""), None, [chat, sources, doc_pick, doc_view],
                         api_visibility="private")
             view.click(open_doc, [doc_pick], [doc_view], api_visibility="private")
