@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .errors import RagError
-from .forms import top_parts
+from .forms import cn_date, top_parts
 from .records import Answer, Chunk, DocMeta
 from .retrieve import HybridRetriever
 from .store import DocRecord
@@ -61,12 +61,15 @@ _CLAUSE = re.compile(
     r"(?<![重主需纲])要(?![素求点件])|是|下列|应当|必须|(?<!自)由|^(?:原则)?同意|《|^(?:自|从|对|在|为|经|根据|按照|凡|如|截至)"
     r"|\d{1,2}月\d{1,2}日|起至|[的了和与及或等]$"  # a heading run into its first sentence (降价措施自2020年2月1日起…)
 )
+# A heading that is a question (四、纳税人申报若有困难，如何申请延期申报？ / 十八、纳税人如何申请办理注销？).
+_ASKING = re.compile(r"[？?]$|如何|怎么|怎样|什么|哪些|是否|能否|可否|吗$")
 # Where a news item's headline ends in its opening words (安徽阜阳开出首趟复工人员定制专列新华社合肥2月18日电…).
 _HEADLINE_END = re.compile(
     r"新华社|中新网|人民网|新华网|央视|记者|原标题|(?<!\d)\d{1,2}月\d{1,2}日|近日|日前|今年|目前|据悉|为(?:进一步|切实|全面|做好|贯彻|了|深入|确保|加强)"
     r"|[，。：:！？!?（(【\[]"
 )
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%|％)")
+_LABEL_CUT = 30  # rag.chunk cuts a section label that runs into its body text at this length
 MAX_TITLE = 40  # longer titles make examples nobody would type
 MAX_REF_TITLE = 30  # a title used to name the document inside a question
 
@@ -98,6 +101,8 @@ def heading_question(heading: str, ref: str | None) -> str | None:
     core = _MARKER.sub("", heading.strip()).rstrip("。；;：:，, ")
     if core.endswith("…") or not clean_enough(core):
         return None
+    if _ASKING.search(core) and 6 <= len(core) <= 30 and not re.search(r"[，,；;：:。]", core):
+        return core.rstrip("？?") + "？"  # a question-and-answer text's headings are questions already
     core = _PAREN.sub("", core).strip()
     if _SENTENCE_PUNCT.search(core) or _CLAUSE.search(core) or not 4 <= len(core) <= 22:
         return None
@@ -138,6 +143,8 @@ class DocQuestions:
     parts: list[tuple[str, str]] = field(default_factory=list)  # (heading, question), richest parts first
     subject: str | None = None  # the proposal a reply letter answers
     facts: list[str] = field(default_factory=list)  # 文号 / date
+    # What answers each fact question: an answer that already says it is not offered the question again.
+    stated: dict[str, tuple[str, ...]] = field(default_factory=dict)
     title: str | None = None  # 《title》的主要内容是什么？
 
     def all(self) -> list[str]:
@@ -173,15 +180,19 @@ def doc_questions(chunks: Sequence[Chunk]) -> DocQuestions | None:
     if len(out.parts) < 3:  # few 一、二、 parts: the headings the passages stand under (（一） / 一是 / 1.)
         for c in chunks:
             for label in c.section.split(" > ") if c.section else ():
+                if len(label) >= _LABEL_CUT:
+                    continue  # cut where the heading ran into its text (rag.chunk): its end is lost
                 q = heading_question(label, ref)
                 if q and q not in (x for _, x in out.parts) and not _MARKUP.search(label):
                     out.parts.append((label, q))
     if meta.proposal_title and clean_enough(meta.proposal_title) and len(_bare(meta.proposal_title)) <= MAX_TITLE:
         out.subject = f"《{_bare(meta.proposal_title)}》是怎么答复的？"
     if meta.doc_number and ref and meta.doc_type == "reply_letter" and meta.proposal_title:
-        out.facts.append(f"{meta.doc_number}答复的是哪个提案？")
+        out.facts.append(q := f"{meta.doc_number}答复的是哪个提案？")
+        out.stated[q] = (_bare(meta.proposal_title),)
     if meta.date and ref:
-        out.facts.append(f"{ref}是哪天发的？")
+        out.facts.append(q := f"{ref}是哪天发的？")
+        out.stated[q] = (meta.date, cn_date(meta.date))
     if meta.issuer and ref and meta.doc_type != "reply_letter":
         out.facts.append(f"{ref}是哪个单位发的？")
     if meta.title and clean_enough(meta.title) and len(_bare(meta.title)) <= MAX_TITLE:
@@ -237,7 +248,8 @@ def pick_follow_ups(
     parts = [q for h, q in first.parts if h not in quoted]
     if len(parts) < 2 and cited:  # an outline quotes every part: only the first passage's part is spent
         parts = [q for h, q in first.parts if h != cited[0]]
-    facts = [f for f in first.facts if f not in answer.text]
+    facts = [f for f in first.facts
+             if f not in seen and not any(v and v in answer.text for v in first.stated.get(f, ()))]
     named = [q for q in (first.subject, first.title) if q]
     wanted: list[tuple[str | None, str]] = []
     if answer.refused:  # nothing quoted: what the related documents are about
