@@ -144,6 +144,7 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
                 f"busy: {gate.waiting} questions are waiting for the model; try again in a minute"))
         if gate is None and (waiting := ask_threads.statistics().tasks_waiting) >= pipe.settings.queue_max_size:
             return await busy(request, BusyError(f"busy: {waiting} questions are waiting; try again in a minute"))
+
         def answer() -> tuple[Answer, list[str]]:  # with the questions its documents answer next (rag.suggest)
             a = pipe.chat.ask(question, history, filters)
             return a, pipe.suggester.follow_ups(a, question)
