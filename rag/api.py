@@ -23,10 +23,12 @@ from .errors import BusyError, ConfigError, QueryError, RagError, StoreError
 from .matching import Profile, match, match_json, to_csv
 from .openai_api import mount_openai
 from .pipeline import Pipeline
+from .records import Answer
 from .retrieve import Filters
 from .widget import mount_widget
 
 log = logging.getLogger(__name__)
+STORE_UNAVAILABLE = "service temporarily unavailable: the document store cannot be reached; try again shortly"
 
 
 class Turn(BaseModel):
@@ -98,6 +100,7 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
     ask_threads = anyio.CapacityLimiter(
         gate.slots + gate.max_waiting if gate is not None else pipe.settings.answer_concurrency
     )
+    app.state.ask_threads = ask_threads  # extractive: at most RAG_QUEUE_MAX_SIZE wait for one (tests watch it)
 
     @app.exception_handler(BusyError)
     async def busy(_: Request, e: BusyError) -> JSONResponse:
@@ -108,6 +111,8 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
         status = 503 if isinstance(e, (StoreError, ConfigError)) else 400
         if status >= 500:
             log.warning("%s: %s", type(e).__name__, e)  # the full message (with any path) stays in the log
+        if isinstance(e, StoreError):  # the store's server is down or failing: the app recovers when it is back
+            return JSONResponse({"detail": STORE_UNAVAILABLE}, status_code=503, headers={"Retry-After": "10"})
         return JSONResponse({"detail": public_message(e)}, status_code=status)
 
     @app.exception_handler(Exception)
@@ -144,8 +149,16 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
         if blocked is None and gate is not None and gate.waiting >= gate.max_waiting:  # full line: say so now, spend no thread
             return await busy(request, BusyError(
                 f"busy: {gate.waiting} questions are waiting for the model; try again in a minute"))
-        ans = blocked if blocked is not None else await anyio.to_thread.run_sync(
-            lambda: pipe.chat.ask(question, history, filters), limiter=ask_threads)
+        if blocked is None and gate is None and (
+                waiting := ask_threads.statistics().tasks_waiting) >= pipe.settings.queue_max_size:
+            return await busy(request, BusyError(f"busy: {waiting} questions are waiting; try again in a minute"))
+
+        def answer() -> tuple[Answer, list[str]]:  # with the questions its documents answer next (rag.suggest)
+            a = pipe.chat.ask(question, history, filters)
+            return a, pipe.suggester.follow_ups(a, question)
+
+        ans, suggestions = (blocked, []) if blocked is not None else await anyio.to_thread.run_sync(
+            answer, limiter=ask_threads)
         answer_id = await anyio.to_thread.run_sync(lambda: book.record_answer(
             "api", question, ans, (time.monotonic() - t0) * 1000, blocked=blocked is not None))
         return JSONResponse(
@@ -159,6 +172,7 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
                 "related": [r.to_api() for r in ans.related],
                 "warnings": ans.warnings,
                 "blocked": blocked is not None,
+                "suggestions": suggestions,
             }
         )
 

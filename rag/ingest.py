@@ -109,6 +109,27 @@ def ingest_lock(data_dir: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock; so does the death of the process
 
 
+def delete_document(
+    doc_id: str, *, settings: Settings, store: ChromaStore, on_change: Callable[[], None] | None = None,
+) -> tuple[DocRecord, int] | None:
+    """Remove one document from the store (the admin tab's delete) under the same lock and server lease as
+    an ingest, so it never interleaves with one (an ingest working from a manifest read before the delete
+    would write the document back, or count it twice). Its file is deleted too when it lies in the corpus
+    folder, or the next ingest would bring it back. (record, passages removed); None when it is not in
+    the store. IngestLockedError while an ingest runs, here or on any host sharing the server store."""
+    with ingest_lock(settings.data_dir), store.ingest_lease():
+        rec = store.manifest().get(doc_id)
+        if rec is None:
+            return None
+        path = Path(rec.key)
+        if settings.corpus_dir.resolve() in path.parents and path.is_file():
+            path.unlink()
+        n = store.delete_doc(doc_id)
+        if on_change:
+            on_change()
+    return rec, n
+
+
 def load(path: Path, settings: Settings) -> SourceDoc:
     """Load one file with the limits the settings give (size, pages, zip expansion)."""
     return load_file(

@@ -18,6 +18,7 @@ from .policies import PolicyBook
 from .retrieve import HybridRetriever, RetrievalConfig
 from .settings import Settings, ensure_tiktoken_offline
 from .store import ChromaStore, make_store
+from .suggest import Suggester
 
 
 @dataclass
@@ -83,6 +84,11 @@ class Pipeline:
     def blocklist(self) -> Blocklist:
         """Words public questions must not contain (``RAG_BLOCKLIST``)."""
         return Blocklist.load(self.settings.blocklist)
+
+    @cached_property
+    def suggester(self) -> Suggester:
+        """Example questions drawn from the corpus and follow-ups under each answer (rag.suggest)."""
+        return Suggester.of(self.retriever)
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for: the embedding model, jieba's dictionary,

@@ -13,6 +13,7 @@ Two collections:
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import socket
@@ -20,12 +21,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
 
-from .errors import IngestLockedError, StoreError
+from .errors import IngestLockedError, RagError, StoreError
 from .records import Chunk, DocMeta
 
 _META_FIELDS = tuple(DocMeta().to_dict().keys())
@@ -72,6 +73,30 @@ def _flat_meta(meta: DocMeta) -> dict[str, Any]:
     if meta.date:
         m["year"] = int(meta.date[:4])  # for year-range filters ($gte/$lte need a number)
     return m
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _guarded(fn: Callable[_P, _T]) -> Callable[_P, _T]:
+    """A store method whose Chroma failures (server gone, connection reset, a server-side error) surface as
+    ``StoreError``: the API answers 503 with Retry-After and the chat says the service is unavailable,
+    instead of an internal error. The store reconnects on its next use, so it recovers by itself once the
+    server is back."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return fn(*args, **kwargs)
+        except RagError:
+            raise
+        except Exception as e:
+            store = args[0]
+            assert isinstance(store, ChromaStore)
+            raise store.failed(e) from e
+
+    return wrapper
 
 
 def chunk_from_row(cid: str, text: str, m: dict[str, Any]) -> Chunk:
@@ -136,7 +161,15 @@ class ChromaStore:
             self._connect()
         return self._docs
 
+    def failed(self, e: Exception) -> StoreError:
+        """The error a failed Chroma call becomes. A server store drops its client, so the next call connects
+        afresh (a server restarted on a new path has new collection ids)."""
+        if self.url:
+            self._client = self._chunks = self._docs = None
+        return StoreError(f"Chroma store at {self.url or self.path} failed: {type(e).__name__}: {e}")
+
     # writes -------------------------------------------------------------------------------------------
+    @_guarded
     def add_chunks(
         self, chunks: Sequence[Chunk], vectors: np.ndarray, file_hash: str | Sequence[str],
         extra: Sequence[dict[str, Any] | None] | None = None,
@@ -159,6 +192,7 @@ class ChromaStore:
                 ],
             )
 
+    @_guarded
     def delete_doc(self, doc_id: str) -> int:
         """Remove a document: its manifest record first (so readers stop seeing it), then its chunks."""
         self.docs.delete(ids=[doc_id])
@@ -168,10 +202,12 @@ class ChromaStore:
         self._bump()
         return len(ids)
 
+    @_guarded
     def _bump(self) -> None:
         stamp = uuid.uuid4().hex
         self.docs.upsert(ids=[STAMP_ID], embeddings=[[1.0]], documents=[""], metadatas=[{"stamp": stamp}])
 
+    @_guarded
     def put_docs(self, docs: Sequence[tuple[DocRecord, str]]) -> None:
         """Write manifest records (one call for many documents), then move the stamp."""
         if not docs:
@@ -193,6 +229,7 @@ class ChromaStore:
         )
         self._bump()
 
+    @_guarded
     def delete_chunk_ids(self, ids: Sequence[str]) -> None:
         for i in range(0, len(ids), _PAGE):
             self.chunks.delete(ids=list(ids[i : i + _PAGE]))
@@ -200,6 +237,7 @@ class ChromaStore:
             self._bump()
 
     # reads --------------------------------------------------------------------------------------------
+    @_guarded
     def manifest(self) -> dict[str, DocRecord]:
         out: dict[str, DocRecord] = {}
         for did, _, m in self.doc_rows(include=["metadatas"]):
@@ -214,6 +252,7 @@ class ChromaStore:
             )
         return out
 
+    @_guarded
     def doc_measures(self) -> dict[str, list[dict[str, Any]]]:
         """The support measures of every document that has any (rag.measures), by doc id."""
         out: dict[str, list[dict[str, Any]]] = {}
@@ -226,12 +265,14 @@ class ChromaStore:
                     continue  # a record written by a broken process: its measures are re-read on re-ingest
         return out
 
+    @_guarded
     def doc_text(self, doc_id: str) -> str | None:
         if doc_id == STAMP_ID:
             return None
         got = self.docs.get(ids=[doc_id], include=["documents"])
         return got["documents"][0] if got["ids"] else None
 
+    @_guarded
     def doc_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """Whole cleaned texts of several documents in one get (missing ones left out)."""
         ids = [d for d in dict.fromkeys(doc_ids) if d != STAMP_ID]
@@ -242,14 +283,15 @@ class ChromaStore:
 
     def chunk_rows(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Every chunk (id, passage, metadata), in pages; the keyword index is built from this."""
-        yield from self._iter(self.chunks, include=["documents", "metadatas"])
+        yield from self._iter(lambda: self.chunks, include=["documents", "metadatas"])
 
     def doc_rows(self, include: list[str] | None = None) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Every manifest record (doc id, whole cleaned text, metadata), in pages."""
-        for row in self._iter(self.docs, include=include or ["documents", "metadatas"]):
+        for row in self._iter(lambda: self.docs, include=include or ["documents", "metadatas"]):
             if row[0] != STAMP_ID:
                 yield row
 
+    @_guarded
     def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
         if not ids:
             return []
@@ -260,6 +302,7 @@ class ChromaStore:
         }
         return [by_id[i] for i in ids if i in by_id]
 
+    @_guarded
     def query_ids(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """The ``k`` nearest passages as (chunk id, cosine similarity), ids only: half the cost of a query that
         also returns texts and metadata; the caller fetches the rows it needs in one ``get_chunks``. No
@@ -268,9 +311,11 @@ class ChromaStore:
         res = self.chunks.query(query_embeddings=[vector], n_results=k, where=where or None, include=["distances"])
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=False)]
 
+    @_guarded
     def count(self) -> int:
         return int(self.chunks.count())
 
+    @_guarded
     def fingerprint(self) -> str:
         """Changes whenever a document is added, replaced or removed: tells whether a keyword index built
         earlier, or by another process, still matches the store. The stamp (STAMP_ID) moves after every
@@ -282,11 +327,15 @@ class ChromaStore:
         stamp = str(got["metadatas"][0]["stamp"]) if got["ids"] else "empty"
         return f"{stamp}:{self.docs.count()}"
 
-    @staticmethod
-    def _iter(coll: Any, include: list[str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    def _iter(self, coll: Callable[[], Any], include: list[str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
         offset = 0
         while True:
-            got = coll.get(limit=_PAGE, offset=offset, include=include)
+            try:  # only the store's own calls: an error in the caller's loop body is not the store's
+                got = coll().get(limit=_PAGE, offset=offset, include=include)
+            except RagError:
+                raise
+            except Exception as e:
+                raise self.failed(e) from e
             ids = got["ids"]
             if not ids:
                 return
@@ -308,24 +357,8 @@ class ChromaStore:
         if not self.url:
             yield lambda: None
             return
-        if self._client is None:
-            self._connect()
-        coll = self._client.get_or_create_collection(self.collection_name + "_lock", embedding_function=None)
         me = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-        def holder() -> dict[str, Any] | None:
-            got = coll.get(ids=[LEASE_ID], include=["metadatas"])
-            return dict(got["metadatas"][0]) if got["ids"] else None
-
-        current = holder()
-        if current is not None and _lease_dead(current):
-            # Conditional delete: only the dead holder's record, never a lease someone just took over.
-            coll.delete(ids=[LEASE_ID], where={"owner": current["owner"]})
-        coll.add(ids=[LEASE_ID], embeddings=[[1.0]], metadatas=[{"owner": me, "expires": time.time() + ttl}])
-        current = holder()
-        if current is None or current.get("owner") != me:
-            who = current.get("owner", "?") if current else "?"
-            raise IngestLockedError(f"another ingest is running on this store ({who}); try again when it has finished")
+        coll = self._take_lease(me, ttl)
         renewed = time.monotonic()
 
         def renew() -> None:
@@ -333,14 +366,40 @@ class ChromaStore:
             if time.monotonic() - renewed < ttl / 10:
                 return
             renewed = time.monotonic()
-            if (h := holder()) is not None and h.get("owner") == me:
-                coll.update(ids=[LEASE_ID], metadatas=[{"owner": me, "expires": time.time() + ttl}])
+            self._renew_lease(coll, me, ttl)
 
         try:
             yield renew
         finally:
             with contextlib.suppress(Exception):  # the server went away: the lease expires by itself
                 coll.delete(ids=[LEASE_ID], where={"owner": me})
+
+    @staticmethod
+    def _lease_holder(coll: Any) -> dict[str, Any] | None:
+        got = coll.get(ids=[LEASE_ID], include=["metadatas"])
+        return dict(got["metadatas"][0]) if got["ids"] else None
+
+    @_guarded
+    def _take_lease(self, me: str, ttl: float) -> Any:
+        """The lease collection, with the lease taken by ``me`` (IngestLockedError when someone alive holds it)."""
+        if self._client is None:
+            self._connect()
+        coll = self._client.get_or_create_collection(self.collection_name + "_lock", embedding_function=None)
+        current = self._lease_holder(coll)
+        if current is not None and _lease_dead(current):
+            # Conditional delete: only the dead holder's record, never a lease someone just took over.
+            coll.delete(ids=[LEASE_ID], where={"owner": current["owner"]})
+        coll.add(ids=[LEASE_ID], embeddings=[[1.0]], metadatas=[{"owner": me, "expires": time.time() + ttl}])
+        current = self._lease_holder(coll)
+        if current is None or current.get("owner") != me:
+            who = current.get("owner", "?") if current else "?"
+            raise IngestLockedError(f"another ingest is running on this store ({who}); try again when it has finished")
+        return coll
+
+    @_guarded
+    def _renew_lease(self, coll: Any, me: str, ttl: float) -> None:
+        if (h := self._lease_holder(coll)) is not None and h.get("owner") == me:
+            coll.update(ids=[LEASE_ID], metadatas=[{"owner": me, "expires": time.time() + ttl}])
 
     def drop(self) -> None:
         """Delete the store's collections (passages, manifest, ingest lease): for a temporary store (an

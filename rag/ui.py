@@ -21,7 +21,8 @@ from typing import Any
 import gradio as gr
 
 from .api import RateLimiter, client_address, public_message
-from .errors import BusyError, QueryError, RagError
+from .errors import BusyError, IngestLockedError, QueryError, RagError, StoreError
+from .ingest import delete_document
 from .pipeline import Pipeline
 from .records import Answer, Citation
 from .retrieve import Filters
@@ -33,7 +34,6 @@ from .validity import STATUS_LABEL
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = ["研发投入有哪些支持？", "鄂建提复字〔2025〕334号答复的是哪个提案？", "科技型企业融资有什么渠道？"]
 DOC_TYPES = {
     "": "全部", "reply_letter": "答复函", "notice": "通知/公告", "measures": "办法/措施", "opinion": "意见",
     "reply": "批复/复函", "decision": "决定", "plan": "方案/规划", "other": "其他",
@@ -145,7 +145,8 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
         turns = [{"role": m["role"], "content": html.unescape(_plain(m["content"]))} for m in history or []]
         # The chatbot renders (sanitised) HTML even with Markdown off: escape, so <b> or <img …> in a
         # question or a document shows as the characters typed, not as markup.
-        shown = [*history, {"role": "user", "content": _e(question)}, {"role": "assistant", "content": "…"}]
+        earlier = [{k: v for k, v in m.items() if k != "options"} for m in history or []]  # old answers' buttons go
+        shown = [*earlier, {"role": "user", "content": _e(question)}, {"role": "assistant", "content": "…"}]
         yield shown, "", gr.update(), "", None
         blocked = pipe.blocklist.blocked_answer(question)  # rag.blocklist: a fixed reply, no retrieval
         try:
@@ -156,8 +157,11 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
                 final = ans or final
                 if ans is None:
                     yield shown, "", gr.update(), "", None
+            follow = pipe.suggester.follow_ups(final, question) if final is not None and not blocked else []  # rag.suggest
         except BusyError:
             raise gr.Error("系统繁忙：等待回答的问题太多，请稍后再试") from None
+        except StoreError:  # the store's server is down: the app recovers by itself when it is back
+            raise gr.Error("服务暂时不可用，请稍后再试") from None
         except RagError as e:
             raise gr.Error(public_message(e)) from None
         except gr.Error:
@@ -168,9 +172,16 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
         assert final is not None
         answer_id = pipe.logbook.record_answer("chat", question, final, (time.monotonic() - t0) * 1000,
                                                blocked=blocked is not None)
+        if follow:  # buttons under the answer: questions its documents answer
+            shown[-1] = {**shown[-1], "options": [{"value": q, "label": q} for q in follow]}
         choices = [(f"[{c.n}] {c.title or c.source}", c.doc_id) for c in final.citations]
         value = choices[0][1] if choices else None
         yield shown, answer_panel(question, final), gr.update(choices=choices, value=value), "", answer_id
+
+    def picked(evt: gr.SelectData) -> str:
+        """The follow-up question a button under an answer stands for."""
+        v = evt.value
+        return str(v.get("value") or v.get("label") or "") if isinstance(v, dict) else str(v or "")
 
     def open_doc(doc_id: str | None) -> str:
         if not doc_id:
@@ -220,23 +231,21 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
 
     def admin_delete(token: str, doc_id: str | None) -> tuple[str, Any]:
         _check(token)
-        rec = pipe.store.manifest().get(doc_id or "")
-        if rec is None:
+        try:  # under the ingest lock and server lease, like an ingest
+            done = delete_document(doc_id or "", settings=settings, store=pipe.store, on_change=pipe.lexical.rebuild)
+        except IngestLockedError:
+            raise gr.Error("正在导入文件，请导入完成后再删除") from None
+        except RagError as e:
+            raise gr.Error(public_message(e)) from None
+        if done is None:
             raise gr.Error("请选择要删除的文件")
-        path = Path(rec.key)
-        if settings.corpus_dir.resolve() in path.parents and path.is_file():
-            path.unlink()  # otherwise the next ingest would bring it back
-        n = pipe.store.delete_doc(rec.doc_id)
-        pipe.lexical.rebuild()
+        rec, n = done
         return f"已删除 {rec.source}（{n} 个段落）", gr.update(choices=_doc_choices(), value=None)
 
     manifest = pipe.store.manifest().values()
     issuers = sorted({r.meta.issuer for r in manifest if r.meta.issuer})
     types = sorted({r.meta.doc_type for r in manifest})
-    examples = EXAMPLES + [
-        f"{r.meta.title}的主要内容是什么？" for r in sorted(manifest, key=lambda r: r.source)[:3]
-        if r.meta.title and r.meta.title not in " ".join(EXAMPLES)
-    ][:2]
+    examples = pipe.suggester.examples(manifest)  # drawn from the corpus (rag.suggest)
 
     with gr.Blocks(title="政策问答 policy-qa") as demo:
         gr.Markdown("## 政策文件问答\n回答只摘自已收录的文件，每句都注明出处。")
@@ -254,7 +263,9 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
                     with gr.Row():
                         send = gr.Button("提问", variant="primary", elem_id="send")
                         clear = gr.Button("清空", elem_id="clear")
-                    gr.Examples(examples=[[q] for q in examples], inputs=[box], label="示例问题")
+                    if examples:
+                        gr.Examples(examples=[[q] for q in examples], inputs=[box], label="示例问题",
+                                    elem_id="examples")
                     with gr.Accordion("筛选", open=False):
                         doc_type = gr.Dropdown(
                             choices=[(DOC_TYPES.get(t, t), t) for t in ["", *types]], value="", label="文件类型"
@@ -278,6 +289,9 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
                        concurrency_limit=answer_slots)
             box.submit(respond, ins, outs, api_visibility="private", concurrency_id="answer",
                        concurrency_limit=answer_slots)
+            # A suggested follow-up, clicked under an answer, is asked at once.
+            chat.option_select(picked, None, [box], api_visibility="private").then(
+                respond, ins, outs, api_visibility="private", concurrency_id="answer", concurrency_limit=answer_slots)
             clear.click(lambda: ([], "", gr.update(choices=[], value=None), ""), None, [chat, sources, doc_pick, doc_view],
                         api_visibility="private")
             view.click(open_doc, [doc_pick], [doc_view], api_visibility="private")

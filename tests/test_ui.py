@@ -66,12 +66,21 @@ def _ask(page: Any, question: str, expect_in_sources: str) -> None:
 
 
 def test_answer_with_citation_and_source_document(page: Any) -> None:
+    # The example questions are drawn from the corpus (rag.suggest): the seed's parts, proposal and 文号 —
+    # never the test document whose title carries markup.
+    page.locator("#examples").get_by_text("强化研发投入有哪些措施？").first.wait_for()
+    examples = page.locator("#examples").inner_text()
+    assert "强化研发投入有哪些措施？" in examples and "鄂建提复字〔2025〕334号答复的是哪个提案？" in examples
+    assert "跨站脚本" not in examples and "onerror" not in examples
     _ask(page, "研发投入有哪些支持？", "鄂建提复字〔2025〕334号")
     chat = page.locator("#chat").inner_text()
     assert "一是" in chat and "[1]" in chat and "500万元" in chat
     sources = page.locator("#sources").inner_text()
     assert "二、强化研发投入攻坚行动" in sources and "2025-09-03" in sources
     assert page.locator("#sources mark").count() >= 1, "used sentences are highlighted"
+    # Under the answer, the questions its document answers next: its other parts and a fact.
+    page.locator("#chat").get_by_role("button", name="优化创新创业服务体系建设有哪些措施？").wait_for()
+    assert "鄂建提复字〔2025〕334号答复的是哪个提案？" in page.locator("#chat").inner_text()
     page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
 
     page.locator("#view-doc").click()
@@ -112,6 +121,25 @@ def test_script_in_a_question_is_text(page: Any) -> None:
     page.locator("#chat").get_by_text("window.__xss=3", exact=False).first.wait_for()
     assert '<img src=x onerror="window.__xss=3">' in page.locator("#chat").inner_text()
     assert page.evaluate("typeof window.__xss") == "undefined"
+
+
+def test_a_suggested_question_is_asked_by_a_click(page: Any) -> None:
+    # The conversation so far is about the XSS document (which offers no suggestions, and which a question
+    # without a place of its own is first put to): start afresh. The previous test leaves its answer being
+    # written ("…"), and its end would refill the chat: wait for it first.
+    page.wait_for_function("() => !document.querySelector('#chat').innerText.trim().endsWith('…')")
+    page.locator("#clear").click()
+    page.wait_for_function("() => !document.querySelector('#chat').innerText.includes('跨站脚本')")
+    page.locator("#question textarea").fill("科技型企业融资有什么渠道？")
+    page.locator("#send").click()
+    button = page.locator("#chat").get_by_role("button", name="强化研发投入有哪些措施？")
+    button.wait_for()
+    assert "7.42亿元" in page.locator("#chat").inner_text()
+    assert not any("<" in t for t in page.locator("#chat button").all_inner_texts()), "no markup in a suggestion"
+    button.click()  # asked at once, in the conversation
+    page.locator("#sources").get_by_text("二、强化研发投入攻坚行动", exact=False).first.wait_for()
+    assert "最高500万元科研经费支持" in page.locator("#chat").inner_text()
+    assert page.locator("#chat").get_by_role("button", name="强化研发投入有哪些措施？").count() == 0, "not offered again"
 
 
 def test_admin_tab_needs_the_token_then_uploads_and_ingests(page: Any, tmp_path: Path) -> None:
