@@ -397,6 +397,9 @@ def mount_openai(app: FastAPI, pipe: Pipeline, *, limiter: Limiter, threads: any
         if gate is not None and gate.waiting >= gate.max_waiting:  # full line: say so now, spend no thread
             return error_from(BusyError(
                 f"busy: {gate.waiting} questions are waiting for the model; try again in a minute"), public)
+        if gate is None and (waiting := threads.statistics().tasks_waiting) >= pipe.settings.queue_max_size:
+            # the extractive line is bounded as /api/ask's is (the same threads, the same limit)
+            return error_from(BusyError(f"busy: {waiting} questions are waiting; try again in a minute"), public)
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         blocked = pipe.blocklist.blocked_answer(question)  # the public word list: a fixed reply, no retrieval
 
