@@ -37,8 +37,8 @@ lint: $(STAMP)
 # The browser tests drive Debian's chromium (never a downloaded browser); CJK fonts so pages render
 # Chinese. Installed when missing and possible (root, as in CI); otherwise those tests skip with a reason.
 browser:
-	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
-	    (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) || \
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . && fc-list | grep -qi emoji || \
+	    (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null) || \
 	    echo "chromium/fonts not installed: browser tests will skip"
 
 test: $(STAMP) lint browser
