@@ -27,7 +27,6 @@ _DAY = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})[日号]"
 _MD = rf"(?:{_M})月(?:{_DAY})?(?:底|末)?"
 # One date expression: 2020年6月30日, 二〇二〇年六月三十日, 2020年一季度, 2020年底, 6月30日 (year from context).
 _DATE = rf"(?:(?:{_Y})年(?:{_MD}|第?[一二三四1-4]季度|上半年|下半年|底|末)?|{_MD})"
-_DATE_RE = re.compile(_DATE)
 _FROM = re.compile(markers.IN_FORCE_FROM)
 # The end: a cue, then (within a few characters) a date. 申报/提交 … 前 is a deadline, not the end of validity.
 _END = re.compile(
