@@ -193,7 +193,12 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
         limit = body.pop("limit", 100)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 500:
             return JSONResponse({"detail": f"limit must be 1–500, got {limit!r}"}, status_code=400)
+        if format not in ("json", "csv"):
+            return JSONResponse({"detail": f"format must be json or csv, got {format!r}"}, status_code=400)
         profile = Profile.from_dict(body)
+        if (waiting := ask_threads.statistics().tasks_waiting) >= pipe.settings.queue_max_size:
+            # the same line as /api/ask's answers: bounded the same way
+            return await busy(request, BusyError(f"busy: {waiting} requests are waiting; try again in a minute"))
         res = await anyio.to_thread.run_sync(lambda: match(pipe.book, profile, limit), limiter=ask_threads)
         if format == "csv":
             return Response(to_csv(res, pipe.book.as_of), media_type="text/csv; charset=utf-8",

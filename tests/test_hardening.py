@@ -320,6 +320,9 @@ def test_extractive_line_counts_exactly(tmp_path: Path) -> None:
             r = httpx.post(f"{srv.url}/api/ask", json={"question": extra}, timeout=10)
             assert r.status_code == 503 and r.headers["Retry-After"] == "30", r.text
             assert "busy" in r.json()["detail"] and "2 questions are waiting" in r.json()["detail"]
+        # /api/match waits in the same line: refused the same way while it is full
+        m = httpx.post(f"{srv.url}/api/match", json={"region": "北京市"}, timeout=10)
+        assert m.status_code == 503 and m.headers["Retry-After"] == "30" and "waiting" in m.json()["detail"], m.text
         held.go.set()
         for t in threads:
             t.join(60)

@@ -83,6 +83,8 @@ def test_match_bad_profiles_are_named(url: str, body: object, status: int, needl
     r = post(url, "/api/match", body)
     assert r.status_code == status and needle in r.json()["detail"]
     assert httpx.post(f"{url}/api/match", content=b"{not json", timeout=30).status_code == 400
+    xml = httpx.post(f"{url}/api/match?format=xml", json={"region": "北京"}, timeout=30)
+    assert xml.status_code == 400 and "format" in xml.json()["detail"]
 
 
 def test_ask_marks_validity_and_filters_current_only(url: str) -> None:
