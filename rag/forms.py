@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from . import markers
 from .clean import DATE_CORE
 from .intents import Intent
-from .metadata import parse_cn_date
+from .metadata import cn_number, parse_cn_date
 from .records import Answer, Chunk, Citation, DocMeta, Hit
 from .sentences import split_sentences
 
@@ -25,7 +25,6 @@ _SIGNED_DATE = re.compile(markers.SIGNED_DATE)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # A signature or 版记 line (鄂尔多斯市人民政府 / 2025年9月3日 / 抄送：…): where a document's last part ends.
 _TAIL_LINE = re.compile(rf"^(?:{DATE_CORE}.{{0,4}}|[\u4e00-\u9fff]{{2,30}}{markers.ORGAN_END}|[（(]?联系人.*|抄送[：:].*|.{{0,30}}印发)$")
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
 
 LABELS = {
     "date": "成文日期",
@@ -255,24 +254,9 @@ def outline(question: str, chunks: Sequence[Chunk], max_paragraphs: int = 6, max
                   citations=list(cites.values()))
 
 
-def _cn_int(s: str) -> int | None:
-    if s.isdigit():
-        return int(s)
-    if s == "十":
-        return 10
-    if s.startswith("十"):
-        return 10 + _CN_DIGITS.get(s[1:], -100)
-    if s.endswith("十"):
-        return 10 * _CN_DIGITS.get(s[:-1], -100)
-    if "十" in s:
-        a, b = s.split("十", 1)
-        return 10 * _CN_DIGITS.get(a, -100) + _CN_DIGITS.get(b, -100)
-    return _CN_DIGITS.get(s)
-
-
 def section(question: str, intent: Intent, chunks: Sequence[Chunk], max_chars: int = 600) -> Answer | None:
     """The n-th top-level part of the document (第四个方面), its sentences in order up to ``max_chars``."""
-    n = _cn_int(intent.extra.get("n", ""))
+    n = cn_number(intent.extra.get("n", ""))
     parts = top_parts(chunks)
     if not n or n < 1 or n > len(parts):
         return None

@@ -273,8 +273,9 @@ def find_proposal_numbers(s: str) -> list[str]:
     return found
 
 
-def _cn_number(s: str) -> int | None:
-    """1–31 / a year from arabic digits or Chinese numerals (十八, 二十三, 二〇〇六)."""
+def cn_number(s: str) -> int | None:
+    """1–31 / a year from arabic digits or Chinese numerals (十八, 二十三, 二〇〇六); None for anything else.
+    Also what rag.forms (第四个方面) and rag.validity (有效期三个月, 二〇二〇年六月) read numbers with."""
     s = s.strip()
     if s.isdigit():
         return int(s)
@@ -296,7 +297,7 @@ def parse_cn_date(s: str) -> str | None:
             parts = _DATE_PARTS_RE.match(m.group("cn").replace(" ", ""))
             if not parts:
                 continue
-            y, mo, d = (_cn_number(parts.group(k)) for k in ("y", "m", "d"))
+            y, mo, d = (cn_number(parts.group(k)) for k in ("y", "m", "d"))
         else:
             y, mo, d = int(m.group("y")), int(m.group("m")), int(m.group("d"))
         if y is None or mo is None or d is None:

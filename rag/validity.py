@@ -20,6 +20,7 @@ from typing import Any
 
 from . import markers
 from .jio import jio
+from .metadata import cn_number
 
 _Y = r"(?:19|20)\d{2}|[二〇一九][〇○零一二三四五六七八九]{3}|今|本"
 _M = r"\d{1,2}|[一二三四五六七八九十]{1,3}"
@@ -67,7 +68,6 @@ _OPEN_END = re.compile(
 )
 _REPEAL = re.compile(rf"(?:{markers.REPEAL})\s*(?P<t1>(?:《[^》]{{2,80}}》[、和及]?)+)|(?P<t2>(?:《[^》]{{2,80}}》[、和及]?)+)\s*(?:{markers.REPEAL})")
 _TITLE = re.compile(r"《([^》]{2,80})》")
-_CN = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _DEADLINE_BEFORE = re.compile(r"(?:申报|申请|报送|提交|上报|办理|登记|备案|报名)[^，。；]{0,6}$")
 
 
@@ -120,18 +120,8 @@ STATUS_LABEL = {"current": "现行有效", "expired": "已失效", "repealed": "
 
 
 def _cn_int(s: str) -> int | None:
-    if s.isdigit():
-        return int(s)
-    if s == "十":
-        return 10
-    if s.startswith("十"):
-        return 10 + _CN.get(s[1:], 0)
-    if "十" in s:
-        a, _, b = s.partition("十")
-        return _CN.get(a, 0) * 10 + (_CN.get(b, 0) if b else 0)
-    if len(s) == 4:  # 二〇二〇
-        return int("".join(str(_CN.get(c, 0)) for c in s))
-    return _CN.get(s)
+    """A number as written in a date or a term: metadata's reader, with 两 (两个月) read as 二."""
+    return cn_number(s.replace("两", "二"))
 
 
 def parse_end(expr: str, year: int | None) -> date | None:
