@@ -113,8 +113,13 @@ class Pipeline:
             store=self.store,
             embedder=self.embedder,
             progress=progress,
-            on_change=self.lexical.rebuild,
+            on_change=self.store_changed,
         )
+
+    def store_changed(self) -> None:
+        """After this process changed the store: the keyword index rebuilt, the policy book re-read."""
+        self.lexical.rebuild()
+        self.book.refresh()
 
 
 def build(settings: Settings | None = None, embedder: BaseEmbedder | None = None) -> Pipeline:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -69,20 +70,33 @@ def link_repeals(docs: dict[str, PolicyDoc]) -> None:
 class PolicyBook:
     """Validity and measures of every document, kept in step with the store."""
 
-    def __init__(self, store: PolicyStore, as_of: date) -> None:
+    def __init__(self, store: PolicyStore, as_of: date, check_every: float = 5.0) -> None:
         self.store = store
         self.as_of = as_of
+        # Like the keyword index (rag.lexical): one answer asks the book several times (ranking, marks, the
+        # table), so the store's fingerprint is read at most every ``check_every`` seconds, and at once after
+        # a change made here (``refresh``, which the pipeline calls after an ingest or a delete).
+        self.check_every = check_every
         self._docs: dict[str, PolicyDoc] = {}
         self._fingerprint: str | None = None
+        self._checked_at = -float("inf")
         self._lock = threading.Lock()
 
     def docs(self) -> dict[str, PolicyDoc]:
-        fp = self.store.fingerprint()
         with self._lock:
+            if time.monotonic() - self._checked_at < self.check_every:
+                return self._docs
+            fp = self.store.fingerprint()
             if fp != self._fingerprint:
                 self._docs = self._load()
                 self._fingerprint = fp
+            self._checked_at = time.monotonic()
             return self._docs
+
+    def refresh(self) -> None:
+        """Check the store again on the next read (the store was just changed by this process)."""
+        with self._lock:
+            self._checked_at = -float("inf")
 
     def _load(self) -> dict[str, PolicyDoc]:
         measures = self.store.doc_measures()

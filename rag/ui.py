@@ -232,7 +232,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
     def admin_delete(token: str, doc_id: str | None) -> tuple[str, Any]:
         _check(token)
         try:  # under the ingest lock and server lease, like an ingest
-            done = delete_document(doc_id or "", settings=settings, store=pipe.store, on_change=pipe.lexical.rebuild)
+            done = delete_document(doc_id or "", settings=settings, store=pipe.store, on_change=pipe.store_changed)
         except IngestLockedError:
             raise gr.Error("正在导入文件，请导入完成后再删除") from None
         except RagError as e:

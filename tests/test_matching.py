@@ -190,3 +190,33 @@ def test_current_first_and_the_measure_table(store: MemoryStore, book: PolicyBoo
     assert "已失效" in text and "已废止" in text and "[1]" in text
     assert {c.doc_id for c in cites} == {docs["rent.txt"].doc_id, docs["new.txt"].doc_id, docs["old.txt"].doc_id}
     assert measure_table("有哪些补贴？", hits[:1], book, 1) is None  # one document: its own list reads better
+
+
+def test_book_reads_the_fingerprint_at_most_every_check_and_at_once_after_refresh(store: MemoryStore) -> None:
+    """One answer asks the book several times: the store is asked whether it changed once per check period,
+    and again right after this process changed it (refresh)."""
+    calls: list[int] = []
+    real = store.fingerprint
+
+    class Counting:
+        def manifest(self) -> dict[str, DocRecord]:
+            return store.manifest()
+
+        def doc_measures(self) -> dict[str, list[dict[str, Any]]]:
+            return store.doc_measures()
+
+        def fingerprint(self) -> str:
+            calls.append(1)
+            return real()
+
+    book = PolicyBook(Counting(), date(2026, 12, 4), check_every=60)
+    for _ in range(5):
+        assert len(book.docs()) == 4 and book.not_current() and book.current()
+    assert len(calls) == 1
+    book.refresh()
+    book.docs()
+    assert len(calls) == 2
+    eager = PolicyBook(Counting(), date(2026, 12, 4), check_every=0)
+    eager.docs()
+    eager.docs()
+    assert len(calls) == 4
