@@ -86,6 +86,21 @@ def client_address(request: Any) -> str:
     return client.host if client else "unknown"
 
 
+async def read_json(request: Request, limiter: RateLimiter, max_bytes: int,
+                    too_large: str = "the request body is too large") -> tuple[Any, JSONResponse | None]:
+    """The prologue of a JSON endpoint: the per-address rate limit, a size cap, the body parsed as JSON
+    (whatever the Content-Type says). (body, None), or (None, the error response to send)."""
+    if not limiter.allow(client_address(request)):
+        return None, JSONResponse({"detail": "too many requests: try again in a minute"}, status_code=429)
+    raw = await request.body()
+    if len(raw) > max_bytes:
+        return None, JSONResponse({"detail": too_large}, status_code=413)
+    try:
+        return json.loads(raw or b"null"), None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None, JSONResponse({"detail": "the request body must be JSON"}, status_code=400)
+
+
 def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
     app = FastAPI(title="policy-qa", docs_url=None, redoc_url=None, openapi_url=None)
     limiter = RateLimiter(rate_per_minute if rate_per_minute is not None else pipe.settings.rate_limit_per_min)
@@ -179,15 +194,9 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
     @app.post("/api/match")
     async def match_profile(request: Request, format: str = "json") -> Response:
         """An enterprise profile → the support measures ranked with a verdict each (rag.matching)."""
-        if not limiter.allow(client_address(request)):
-            return JSONResponse({"detail": "too many requests: try again in a minute"}, status_code=429)
-        raw = await request.body()
-        if len(raw) > 20_000:
-            return JSONResponse({"detail": "the profile is too large"}, status_code=413)
-        try:
-            body = json.loads(raw or b"null")
-        except json.JSONDecodeError:
-            return JSONResponse({"detail": "the request body must be JSON"}, status_code=400)
+        body, refused = await read_json(request, limiter, 20_000, "the profile is too large")
+        if refused is not None:
+            return refused
         if not isinstance(body, dict):
             return JSONResponse({"detail": "the profile must be a JSON object"}, status_code=400)
         limit = body.pop("limit", 100)

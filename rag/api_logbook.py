@@ -5,14 +5,13 @@ with ``/api/ask``) and ``GET /api/admin/report`` (the knowledge-gap report, ``Au
 from __future__ import annotations
 
 import hmac
-import json
 from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from .api import RateLimiter, client_address, document_summary
+from .api import RateLimiter, document_summary, read_json
 from .errors import QueryError
 from .logbook import MAX_COMMENT, SECTIONS, report_csv
 from .pipeline import Pipeline
@@ -56,15 +55,9 @@ def add_routes(app: FastAPI, pipe: Pipeline, limiter: RateLimiter) -> None:
 
     @app.post("/api/feedback")
     async def feedback(request: Request) -> JSONResponse:
-        if not limiter.allow(client_address(request)):
-            return JSONResponse({"detail": "too many requests: try again in a minute"}, status_code=429)
-        raw = await request.body()
-        if len(raw) > 10_000:
-            return JSONResponse({"detail": "the request body is too large"}, status_code=413)
-        try:
-            body = json.loads(raw or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return JSONResponse({"detail": "the request body must be JSON"}, status_code=400)
+        body, refused = await read_json(request, limiter, 10_000)
+        if refused is not None:
+            return refused
         fields = feedback_fields(body)
         if isinstance(fields, str):
             return JSONResponse({"detail": fields}, status_code=400)
