@@ -46,24 +46,29 @@ def start_app(tmp: Path, corpus: Path, **env: str) -> tuple[subprocess.Popen[byt
     raise RuntimeError("the app did not come up in 240 s")
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("api")
+def seed_app(tmp_path_factory: pytest.TempPathFactory, name: str, *, state_council: bool = False,
+             **env: str) -> Iterator[str]:
+    """The real app (app.py) over the seed — and three State Council reply letters when asked and present —
+    for a module fixture to ``yield from``; stopped when the module is done."""
+    tmp = tmp_path_factory.mktemp(name)
     corpus = tmp / "corpus"
     corpus.mkdir()
     shutil.copy(SEED, corpus / SEED.name)
     sc = SHARED / "corpus" / "state-council"
-    if sc.is_dir():
-        for name in ("sc_26.txt", "sc_28.txt", "sc_30.txt"):
-            shutil.copy(sc / name, corpus / name)
-    proc, url = start_app(tmp, corpus, RAG_RATE_LIMIT_PER_MIN="60")
-    url_tmp = str(tmp)
+    if state_council and sc.is_dir():
+        for doc in ("sc_26.txt", "sc_28.txt", "sc_30.txt"):
+            shutil.copy(sc / doc, corpus / doc)
+    proc, url = start_app(tmp, corpus, **env)
     try:
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    assert url_tmp  # the tmp path is checked against responses below via the fixture name
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from seed_app(tmp_path_factory, "api", state_council=True, RAG_RATE_LIMIT_PER_MIN="60")
 
 
 def ask(url: str, body: dict | str, **kw: object) -> httpx.Response:

@@ -6,7 +6,6 @@ and the formatting as unit tests."""
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -46,8 +45,7 @@ from rag.pipeline import build
 from rag.records import Answer, Citation
 from rag.settings import Settings
 
-from .conftest import SEED
-from .test_api import free_port, no_leak, start_app
+from .test_api import free_port, no_leak, seed_app
 from .test_chat import FINANCE, RESEARCH, StubRetriever
 from .test_queue import Server, wait_for
 
@@ -267,16 +265,7 @@ def test_busy_line_is_503_with_retry_after(generative: tuple[str, GenerationGate
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("oai")
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    shutil.copy(SEED, corpus / SEED.name)
-    proc, url = start_app(tmp, corpus, RAG_RATE_LIMIT_PER_MIN="0")
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    yield from seed_app(tmp_path_factory, "oai", RAG_RATE_LIMIT_PER_MIN="0")
 
 
 def client(url: str, key: str = "x") -> openai.OpenAI:
@@ -406,16 +395,7 @@ def test_langchain_chat_openai_answers(app_url: str) -> None:
 
 @pytest.fixture(scope="module")
 def keyed_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("oai-keys")
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    shutil.copy(SEED, corpus / SEED.name)
-    proc, url = start_app(tmp, corpus, RAG_API_KEYS="sk-first, sk-second", RAG_RATE_LIMIT_PER_MIN="15")
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    yield from seed_app(tmp_path_factory, "oai-keys", RAG_API_KEYS="sk-first, sk-second", RAG_RATE_LIMIT_PER_MIN="15")
 
 
 @pytest.mark.slow

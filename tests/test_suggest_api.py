@@ -5,7 +5,6 @@ conversation)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,27 +12,14 @@ import httpx
 import pytest
 
 from .conftest import SEED, SHARED
-from .test_api import ask, start_app
+from .test_api import ask, seed_app
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("suggest-api")
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    shutil.copy(SEED, corpus / SEED.name)
-    sc = SHARED / "corpus" / "state-council"
-    if sc.is_dir():
-        for name in ("sc_26.txt", "sc_28.txt", "sc_30.txt"):
-            shutil.copy(sc / name, corpus / name)
-    proc, url = start_app(tmp, corpus, RAG_RATE_LIMIT_PER_MIN="0")
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    yield from seed_app(tmp_path_factory, "suggest-api", state_council=True, RAG_RATE_LIMIT_PER_MIN="0")
 
 
 def _asked(url: str, question: str, history: list[dict[str, str]] | None = None) -> dict[str, Any]:
