@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=7860, gt=0, lt=65536)
     admin_token: str = ""
+    # Internal documents (rag.access): visible only to requests carrying one of these tokens.
+    staff_tokens: str = Field(default="", description="staff bearer tokens (comma-separated); none = no staff")
     api_keys: str = Field(default="", description="bearer keys for /v1 (comma-separated); empty = open")
     embed_origins: str = Field(default="", description="sites that may frame /embed (space/comma-separated; * = any)")
     max_question_chars: int = Field(default=500, gt=0)
