@@ -303,3 +303,27 @@ CONDITION_FIELDS: tuple[tuple[str, str], ...] = (
     ("revenue", r"营业收入|营收|销售额|营业额|主营业务收入|产值|纳税额"),
     ("tags", r"高新技术企业|科技型中小企业|专精特新|规上|规模以上|个体工商户|小规模纳税人|小微企业|中小微企业|中小企业"),
 )
+
+
+# --------------------------------------------------------------------------------------------------------
+# Enterprise profiles (rag.matching): what a need is about, qualifications a measure may require, who is
+# not an enterprise, and the words for a small enterprise.
+
+# A need (研发 / 融资 …) selects the measures whose clause says one of these.
+PROFILE_NEEDS: dict[str, str] = {
+    "研发": r"研发|科研|创新|科技|技术改造|技改|新产品|成果转化",
+    "融资": r"贷款|融资|授信|担保|贴息|信贷|续贷|利率|转贷|再贷款|债券",
+    "人才": r"人才|引进|招用|招聘|就业|毕业生|培训|见习|职工|用工",
+    "房租": r"房租|租金|租赁|用房|厂房|场地|物业",
+    "社保": r"社保|社会保险|养老保险|失业保险|医疗保险|工伤保险|公积金|缴费|缓缴",
+    "稳岗": r"稳岗|不裁员|少裁员|稳就业|稳定就业|失业保险.{0,6}返还|就业补贴|以工代训",
+}
+# Qualifications a measure may require; a profile states those it holds (tags).
+QUALIFICATIONS = ("高新技术企业", "科技型中小企业", "专精特新", "规上企业", "规模以上企业", "小规模纳税人", "外贸企业")
+SAME_QUALIFICATION = {"规模以上企业": "规上企业"}
+# Beneficiaries that are not an enterprise: a measure only for them is not for a company.
+NOT_ENTERPRISE = (
+    r"^(?:[\u4e00-\u9fff]{0,10})(?:农户|养殖户|种植户|贫困户|困难群众|毕业生|学生|劳动者|农民工|人员|职工|员工|医院|学校|"
+    r"医疗机构|社区|村|居民|群众|患者|家庭)$"
+)
+SMALL_ENTERPRISE = r"中小微|小微|中小企业|小型|微型"
