@@ -222,8 +222,14 @@ GRANT_VERB = (
     r"给予|予以|发放|补贴|补助|奖补|奖励|资助|减免|免收|免征|减征|免除|减半|减收|缓缴|缓收|返还|退还|贴息|支持|扶持|"
     r"提供|安排|设立|降低|下调|免交|缓交|暂免|减按|补偿|放宽|延长|延期|续贷|不抽贷|不断贷|不压贷|无还本续贷|"
     r"可贷|可获|可享受|可申请|享受|奖|补|提高至|提高到|提高为|上调至|上调为|放宽至|放宽为|新增[^，。；]{0,8}额度|新增[^，。；]{0,10}贷款|扣除|减除|"
-    r"赠送|减息|降息"
+    r"赠送|减息|降息|增发|可向[^，。；]{0,30}申请|办理[^，。；]{0,20}保险"
 )
+# The size of a fund or credit line being set up or run: 设立规模为5亿元的…基金 / 总规模50亿元额度 — money made
+# available, not a threshold of the enterprise (THRESHOLD_WORD has 规模).
+FUND_SIZE_BEFORE = r"(?:总)?规模(?:为|达到?|约)?$"
+FUND_SIZE_AROUND = r"基金|资金池|额度|专项资金|再贷款"
+# A grant per head before the amount (每人发放1张500元…卡): a measure, though 发放 alone reads as a report.
+PER_HEAD_GRANT = r"每(?:人|户|家|名|位)[^，。；]{0,4}(?:发放|给予|补贴|补助|奖励|增发)"
 # A clause that reports past or achieved work (statistics, not measures): 累计发放, 已为…减免, 共计, 截至…,
 # 惠及, 完成, 下达 / 兑现 / 拨付 (reported as done), year-on-year figures.
 STATISTIC = (
@@ -245,7 +251,7 @@ THRESHOLD_WORD = (
 THRESHOLD_BEFORE = rf"(?:{THRESHOLD_WORD})[^，。；、]{{0,6}}$"
 THRESHOLD_AFTER = r"^(?:（含）|\(含\))?(?:以上|以下|及以上|及以下|（含）以上|（含）以下|的部分)"
 PRICE_AFTER = r"^\s*(?:/|每)\s*(?:斤|公斤|千克|吨|升|袋|瓶|只|个|盒|份|张|箱|桶|包|头)"
-PRICE_BEFORE = r"(?:价格|售价|单价|零售价|批发价|均价|票价|价|报价|收费标准)[^，。；]{0,6}$"
+PRICE_BEFORE = r"(?:价格|售价|单价|零售价|批发价|均价|票价|价|报价|收费标准)[^，。；、]{0,6}$"
 FINE = r"罚款|罚金|处以|没收|违法所得"
 # Words that name a class of beneficiaries; a measure's beneficiary is the phrase ending in one of these.
 BENEFICIARY_HEAD = (
@@ -278,9 +284,9 @@ NATIONAL_ORGAN = (
 # A sentence that reports work done (its amounts are statistics): 累计 / 惠及 / 同比 / 兑现 / 下达 anywhere,
 # a year or 近年来 opening it, or counts of what was done (150项, 102家, 600余人).
 STATISTIC_SENTENCE = (
-    r"累计|惠及|同比|环比|截至|截止目前|共计|合计|总计|兑现|下达|拨付|争取|获批|位列|居全|已为|已向|已对|已累计|测算|"
+    r"累计(?!超过|不超过|达到?|满)|惠及|同比|环比|截至|截止目前|共计|合计|总计|兑现|下达|拨付|争取|获批|位列|居全|已为|已向|已对|已累计|测算|"
     r"^(?:[一二三四五六七八九十]是)?(?:(?:19|20)\d{2}年(?:以来|全年|上半年|[，,])|近年来|近[一二三两四五]年|今年以来|去年以来|目前)|"
-    r"(?<![每单首前第\d])\d+(?:\.\d+)?(?:余|多)?(?:项|家|户|个|人次|批|笔|场|期)(?![/以])"
+    r"(?<![每单首前第\d])(?<!超过)(?<!不少于)(?<!达到)\d+(?:\.\d+)?(?:余|多)?(?:项|家|户|个|人次|批|笔|场|期)(?!百分点|[/以（(])"
 )
 # What a question asks for when it asks for support measures (rag.measure_answers): 有哪些补贴 / 减免政策有哪些.
 ASKS_MEASURE_WORD = (

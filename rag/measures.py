@@ -39,6 +39,9 @@ _THRESH_BEFORE_TIGHT = re.compile(rf"(?:{markers.THRESHOLD_WORD})额?的?$")
 _PRICE_AFTER = re.compile(markers.PRICE_AFTER)
 _PRICE_BEFORE = re.compile(markers.PRICE_BEFORE)
 _FINE = re.compile(markers.FINE)
+_FUND_BEFORE = re.compile(markers.FUND_SIZE_BEFORE)
+_FUND_AROUND = re.compile(markers.FUND_SIZE_AROUND)
+_PER_HEAD = re.compile(markers.PER_HEAD_GRANT)
 _COND = re.compile(markers.CONDITION_CUE)
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 _FUTURE = re.compile(markers.FUTURE)
@@ -112,12 +115,17 @@ def amount_role(sentence: str, a: Amount) -> str:
         return "price"
     if after.startswith("的部分") or (not a.cap and _THRESH_AFTER.search(after)):
         return "threshold"  # 年应纳税所得额超过100万元但不超过300万元的部分 (a bracket) / 10万元以下的
+    if _FUND_BEFORE.search(before) and _FUND_AROUND.search(clause):
+        # 设立规模为5亿元的…基金 / 总规模达100亿元的纾困基金: the money a fund makes available
+        return "measure" if not _STAT.search(before) else "statistic"
     # 年营业收入2000万元以下 / 资产总额不超过5000万元; but 上限上调为不超过注册资本的5%且不超过1000万元 is a cap
-    if (_THRESH_BEFORE if not (a.cap or a.per) else _THRESH_BEFORE_TIGHT).search(before):
-        return "threshold"
+    th = (_THRESH_BEFORE if not (a.cap or a.per) else _THRESH_BEFORE_TIGHT).search(before)
+    if th and not _GRANT.search(before[max(0, th.start() - 4) : th.start()]):
+        return "threshold"  # (增发绩效工资每人每天300元 is granted: the wage word follows a grant verb)
     if _DONE_AFTER.match(after):
         return "statistic"  # 40亿元专项再贷款已到位
     future = _FUTURE.search(before) is not None  # 2月底前下达专项资金70亿元 / 每人将获得5000元: not yet done
+    future = future or _PER_HEAD.search(before) is not None  # 每人发放1张500元…卡: a grant, not a report
     if not (a.cap or a.per or future) and (_ACHIEVED_BEFORE.search(before.rstrip()) or _STAT.search(before)):
         return "statistic"
     # The amount is granted only if its clause (or the one before it) says so: 每月为170万元左右 in a sentence
