@@ -42,6 +42,7 @@ _FINE = re.compile(markers.FINE)
 _FUND_BEFORE = re.compile(markers.FUND_SIZE_BEFORE)
 _FUND_AROUND = re.compile(markers.FUND_SIZE_AROUND)
 _PER_HEAD = re.compile(markers.PER_HEAD_GRANT)
+_GRANT_RIGHT_BEFORE = re.compile(markers.GRANT_RIGHT_BEFORE)
 _COND = re.compile(markers.CONDITION_CUE)
 _CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 _FUTURE = re.compile(markers.FUTURE)
@@ -224,7 +225,11 @@ def read_measure(s: str, doc_date: str | None = None) -> Measure | None:
     kind = kind_of(s)
     found = amounts(s)
     report = _STAT_SENTENCE.search(s) is not None and not _FUTURE.search(s)
-    granted = [a for a in found if amount_role(s, a) == "measure" and not (report and not a.cap and not a.per)]
+    granted = [
+        a for a in found
+        if amount_role(s, a) == "measure"
+        and not (report and not a.cap and not a.per and not _GRANT_RIGHT_BEFORE.search(s[: a.start]))
+    ]
     rs: list[Ratio] = [r for r in ratios(s) if not _STAT.search(s[max(0, r.start - 12) : r.start])]
     if found and not granted and not rs:
         return None  # money, but none of it granted: statistics, prices, fines or thresholds only

@@ -82,6 +82,30 @@ def test_statistics_and_prices_are_not_measures() -> None:
     assert any("中小微企业" in b for b in m.beneficiaries)
 
 
+@pytest.mark.parametrize(
+    ("sentence", "granted"),
+    [
+        # what the never-seen batches taught (README, "Support measures"): each a pattern, not a document
+        ("市财政出资设立规模为3亿元的应急转贷基金，为小微企业提供续贷支持。", [300000000]),
+        ("全年累计超过2万元的部分，在6万元限额内据实扣除。", [60000]),
+        ("对开展业务超过10笔（含）的机构，按照0.3万元/笔的标准予以奖励。", [3000]),
+        ("为一线医护人员每人发放1张200元额度的交通卡。", [200]),
+        ("为援鄂医疗队员每人办理1份保额为30万元的意外保险。", [300000]),
+        ("一季度产值同比增长的规上企业，一次性给予奖励3万元。", [30000]),
+        ("单户补助金额低于0.2万元的不予安排。", []),
+        ("已累计发放稳岗补贴3000万元，惠及企业120家。", []),
+    ],
+)
+def test_granted_amounts_in_prose(sentence: str, granted: list[int]) -> None:
+    m = read_measure(sentence)
+    assert [int(a["yuan"]) for a in (m.amounts if m else [])] == granted
+
+
+def test_a_stated_term_ends_the_document() -> None:
+    v = read_validity("一、减免房租。\n本政策自发布之日起施行，施行期暂定为6个月。\n某市人民政府\n2020年2月4日", "2020-02-04")
+    assert v.valid_to == "2020-08-03"
+
+
 def test_beneficiaries_and_conditions() -> None:
     s = "对受疫情影响较大、不裁员或少裁员的中小企业，按上年度实际缴纳失业保险费的50%返还，最高不超过100万元。"
     assert any(b.endswith("中小企业") and b in s for b in beneficiaries(s))
