@@ -21,6 +21,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from ..errors import LoadError
 from .docx import load_docx
 from .files import MB as _MB
 from .files import describe as _describe
@@ -53,8 +54,14 @@ def load_docx_or_legacy(raw: bytes, max_uncompressed_mb: float, timeout_s: float
     if raw[:8] != OLE_MAGIC:
         return load_docx(raw, max_uncompressed_mb)
     if soffice() is None:
-        raise _fail(f"not a valid .docx (legacy Word .doc content; reading it {INSTALL_HINT}, or save it as .docx)")
-    return load_docx(convert_to_docx(raw, ".doc", timeout_s), max_uncompressed_mb)
+        raise _fail(
+            f"not a valid .docx (legacy Word .doc content; reading it {INSTALL_HINT}, or save it as .docx)"
+        )
+    try:
+        converted = convert_to_docx(raw, ".doc", timeout_s)
+    except LoadError as e:
+        raise _fail(f"legacy Word .doc content in a .docx file: {e.reason}") from None
+    return load_docx(converted, max_uncompressed_mb)
 
 
 def _sniff(raw: bytes, suffix: str, max_uncompressed_mb: float) -> str:
@@ -113,17 +120,26 @@ def convert_to_docx(raw: bytes, suffix: str, timeout_s: float) -> bytes:
         ]  # fmt: skip
         env = {**os.environ, "HOME": str(work)}  # LibreOffice writes caches under $HOME too
         proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
             start_new_session=True,  # its own process group: a timeout kills oosplash and soffice.bin alike
         )
         try:
             output, _ = proc.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
-            raise _fail(f"LibreOffice did not convert it within {timeout_s:g} s (RAG_CONVERT_TIMEOUT_S)") from None
+            raise _fail(
+                f"LibreOffice did not convert it within {timeout_s:g} s (RAG_CONVERT_TIMEOUT_S)"
+            ) from None
         result = out / "in.docx"
         if proc.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
-            detail = _last_line(output).replace(str(src), "the file").replace(tmp, "") or f"exit status {proc.returncode}"
+            detail = (
+                _last_line(output).replace(str(src), "the file").replace(tmp, "")
+                or f"exit status {proc.returncode}"
+            )
             raise _fail(f"LibreOffice could not convert it ({detail})")
         return result.read_bytes()
 
