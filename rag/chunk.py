@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from . import markers
 from .records import Chunk, DocMeta, SourceDoc
+from .sentences import is_table_row
 from .settings import Settings
 
 TokenCounter = Callable[[str], int]
@@ -45,7 +46,6 @@ _SENTENCE = re.compile(rf"[^{_SENT_END}\n]*(?:[{_SENT_END}][{_CLOSERS}]*|\n|$)")
 _CLAUSE = re.compile(rf"[^，、,{_SENT_END}\n]*(?:[，、,{_SENT_END}][{_CLOSERS}]*|\n|$)")
 _LINE = re.compile(r"[^\n]*(?:\n|$)")
 _CELL = re.compile(rf"[^{markers.TABLE_CELL_JOIN}\n]*(?:{markers.TABLE_CELL_JOIN}|\n|$)")
-_CELL_NAME = re.compile(markers.TABLE_CELL_NAME)
 # Where inline numbering may open a section: start of text/line, or after a sentence end or a space.
 _INLINE_START = re.compile(rf"(?:^|(?<=[{_SENT_END}：:\s]))(?=\S)", re.M)
 
@@ -173,13 +173,6 @@ def _spans(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tu
         if m.end() > m.start():
             out.append((m.start(), m.end()))
     return out
-
-
-def is_table_row(line: str) -> bool:
-    """A line written by ``tables.format_row``: two or more cells named by their header, most cells named."""
-    cells = line.strip().split(markers.TABLE_CELL_JOIN)
-    named = sum(1 for c in cells if _CELL_NAME.match(c))
-    return named >= 2 and 2 * named >= len(cells)
 
 
 def _units(text: str, start: int, end: int, budget: int, count: TokenCounter) -> list[tuple[int, int, int]]:

@@ -23,7 +23,8 @@ PAREN_NUM = r"[（(]\d{1,2}[）)]"  # （1）
 
 # A table row as the loaders write it (rag.load.tables.format_row): cells joined by ；, each named by its column
 # header, 项目：研发费用补助；标准：按上年度研发投入的10%；金额：最高50万元. A row is a line with at least two cells
-# that start with such a name (short, no punctuation) and most of them named; the chunker keeps it whole.
+# that start with such a name (short, no punctuation), the first and most of them named (rag.sentences.is_table_row);
+# the chunker keeps it whole, the answer quotes it whole.
 TABLE_CELL_JOIN = "；"
 TABLE_CELL_NAME = r"[^，。、；！？：:\n]{1,20}："
 
