@@ -66,7 +66,8 @@ def convert(files: list[Path], fmt: str, outdir: Path, profile: Path) -> None:
 def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The seed (and the State Council letters when ../shared is there) in every LibreOffice format, once per
     module. Keys: "seed.doc", "sc_26.odt", …; plus "seed.wps" (the .doc renamed, as Kingsoft files are OLE
-    compound files too) and "seed_doc.docx" (a Word 97-2003 file someone named .docx)."""
+    compound files too), "seed_doc.docx" (a Word 97-2003 file someone named .docx) and "seed_html.doc" (a web page
+    named .doc, as sites serve Word's "save as web page")."""
     if SOFFICE is None:
         pytest.skip("LibreOffice (soffice) not installed: `make office` installs libreoffice-writer-nogui")
     tmp = tmp_path_factory.mktemp("office")
@@ -82,8 +83,10 @@ def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         convert(inputs, fmt, out, tmp / "profile")
     shutil.copy(out / "seed.doc", out / "seed.wps")
     shutil.copy(out / "seed.doc", out / "seed_doc.docx")
+    convert([src / "seed.txt"], "html", tmp / "html", tmp / "profile")
+    shutil.copy(tmp / "html" / "seed.html", out / "seed_html.doc")
     files = {p.name: p for p in out.iterdir()}
-    assert len(files) == len(inputs) * len(OFFICE_FORMATS) + 2, sorted(files)
+    assert len(files) == len(inputs) * len(OFFICE_FORMATS) + 3, sorted(files)
     return files
 
 
@@ -102,7 +105,7 @@ def summary(path: Path) -> dict[str, Any]:
 
 @needs_soffice
 @pytest.mark.parametrize(
-    "name", ["seed.docx", "seed.doc", "seed.wps", "seed.odt", "seed.rtf", "seed_doc.docx"]
+    "name", ["seed.docx", "seed.doc", "seed.wps", "seed.odt", "seed.rtf", "seed_doc.docx", "seed_html.doc"]
 )
 def test_seed_reads_as_the_txt_does(converted: dict[str, Path], name: str) -> None:
     txt = summary(SEED)
@@ -495,18 +498,23 @@ def test_ofd_zip_bomb(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------- the real app over every format
 
 
+def app_corpus(converted: dict[str, Path]) -> list[str]:
+    return sorted(n for n in converted if n.startswith("seed") or n.endswith(".doc"))
+
+
 @pytest.fixture(scope="module")
 def formats_app(
     tmp_path_factory: pytest.TempPathFactory, converted: dict[str, Path]
 ) -> Iterator[tuple[str, Path]]:
-    """app.py over a corpus of every converted file plus the table DOCX: one real ingest (m3e-small, Chroma)."""
+    """app.py over the seed in every format, the State Council letters as .doc and the table DOCX: one real
+    ingest (m3e-small, Chroma). (The letters' other formats are read above; each conversion costs ~2 s.)"""
     from .test_api import start_app
 
     tmp = tmp_path_factory.mktemp("formats_app")
     corpus = tmp / "corpus"
     corpus.mkdir()
-    for name, path in converted.items():
-        shutil.copy(path, corpus / name)
+    for name in app_corpus(converted):
+        shutil.copy(converted[name], corpus / name)
     write_table_docx(corpus / "研发支持细则.docx")
     proc, url = start_app(tmp, corpus, RAG_RATE_LIMIT_PER_MIN="0")
     try:
@@ -522,10 +530,12 @@ def test_every_format_ingests_without_errors(
     formats_app: tuple[str, Path], converted: dict[str, Path]
 ) -> None:
     url, log = formats_app
-    n = len(converted) + 1
+    names = app_corpus(converted)
+    assert len(names) == 7 + (len(SC_DOCS) if (SHARED / "corpus" / "state-council").is_dir() else 0)
+    n = len(names) + 1
     assert f"corpus: {n} files, {n} added, 0 replaced, 0 removed, 0 unchanged, 0 errors" in log.read_text()
     docs = httpx.get(f"{url}/api/documents", timeout=30).json()
-    assert {d["source"] for d in docs} == {*converted, "研发支持细则.docx"}
+    assert {d["source"] for d in docs} == {*names, "研发支持细则.docx"}
     for d in docs:
         if d["source"].startswith("seed"):
             assert d["doc_number"] == "鄂建提复字〔2025〕334号" and d["date"] == "2025-09-03", d["source"]

@@ -7,7 +7,8 @@ concurrent ingests never share a running office instance or a profile lock. The 
 killed when it overruns ``RAG_CONVERT_TIMEOUT_S``.
 
 Content is checked before LibreOffice sees it: LibreOffice opens almost anything (random bytes become a
-"plain text" document), so a .doc that is neither Word 97-2003, RTF nor a .docx is refused here.
+"plain text" document), so a .doc that is neither Word 97-2003, RTF, a .docx nor a web page is refused here.
+A .docx or a web page named .doc is read directly by the DOCX or HTML reader.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .docx import load_docx
 from .files import MB as _MB
 from .files import describe as _describe
 from .files import fail as _fail
+from .html import load_html
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File Binary: Word 97-2003 .doc, Kingsoft .wps
 _RTF_MAGIC = b"{\\rtf"
@@ -44,6 +46,8 @@ def load_office(raw: bytes, suffix: str, max_uncompressed_mb: float, timeout_s: 
     kind = _sniff(raw, suffix, max_uncompressed_mb)
     if kind == "docx":  # a .docx saved under an old name: no conversion needed
         return load_docx(raw, max_uncompressed_mb)
+    if kind == "html":  # a web page named .doc (Word's "save as web page"; sites serve these as .doc)
+        return load_html(raw)[0]
     docx = convert_to_docx(raw, suffix, timeout_s)
     return load_docx(docx, max_uncompressed_mb)
 
@@ -65,11 +69,13 @@ def load_docx_or_legacy(raw: bytes, max_uncompressed_mb: float, timeout_s: float
 
 
 def _sniff(raw: bytes, suffix: str, max_uncompressed_mb: float) -> str:
-    """What the bytes are: "ole", "rtf", "odt" or "docx"; a LoadError for anything else."""
+    """What the bytes are: "ole", "rtf", "odt", "docx" or "html"; a LoadError for anything else."""
     if raw[:8] == OLE_MAGIC and suffix in (".doc", ".wps"):
         return "ole"
     if raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:5] == _RTF_MAGIC and suffix in (".doc", ".rtf"):
         return "rtf"  # Word saves RTF under .doc often enough
+    if suffix in (".doc", ".wps") and b"<html" in raw[:4096].lower():
+        return "html"
     if raw[:4] == _ZIP_MAGIC:
         names = _zip_names(raw, suffix, max_uncompressed_mb)
         if suffix == ".odt":
