@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup run ingest test lint browser bench eval llm clean
+.PHONY: setup run ingest test lint browser office bench eval llm clean
 
 setup: $(STAMP)
 
@@ -41,7 +41,14 @@ browser:
 	    (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null) || \
 	    echo "chromium/fonts not installed: browser tests will skip"
 
-test: $(STAMP) lint browser
+# LibreOffice converts .doc/.wps/.rtf/.odt (rag/load/office.py); poppler's pdftoppm renders PDF pages. Installed
+# when missing and possible (root, as in CI); otherwise the tests that need them skip with a reason.
+office:
+	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null || \
+	    (apt-get update -qq && apt-get install -y -qq libreoffice-writer-nogui poppler-utils >/dev/null) || \
+	    echo "LibreOffice/poppler not installed: the .doc/.wps/.rtf/.odt tests will skip"
+
+test: $(STAMP) lint browser office
 	$(BIN)/python -m pytest -q -ra
 
 eval: $(STAMP)

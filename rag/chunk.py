@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from . import markers
 from .records import Chunk, DocMeta, SourceDoc
+from .sentences import is_table_row
 from .settings import Settings
 
 TokenCounter = Callable[[str], int]
@@ -43,6 +44,8 @@ _CLOSERS = "”’）)」』》】"
 _LEADING_PUNCT = set("，。、；：！？）》」』】”’,.;:!?)]} \n\t")
 _SENTENCE = re.compile(rf"[^{_SENT_END}\n]*(?:[{_SENT_END}][{_CLOSERS}]*|\n|$)")
 _CLAUSE = re.compile(rf"[^，、,{_SENT_END}\n]*(?:[，、,{_SENT_END}][{_CLOSERS}]*|\n|$)")
+_LINE = re.compile(r"[^\n]*(?:\n|$)")
+_CELL = re.compile(rf"[^{markers.TABLE_CELL_JOIN}\n]*(?:{markers.TABLE_CELL_JOIN}|\n|$)")
 # Where inline numbering may open a section: start of text/line, or after a sentence end or a space.
 _INLINE_START = re.compile(rf"(?:^|(?<=[{_SENT_END}：:\s]))(?=\S)", re.M)
 
@@ -173,26 +176,45 @@ def _spans(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tu
 
 
 def _units(text: str, start: int, end: int, budget: int, count: TokenCounter) -> list[tuple[int, int, int]]:
-    """Sentence spans with their token counts; a sentence over budget is cut at commas, then by tokens."""
+    """Sentence spans with their token counts; a sentence over budget is cut at commas, then by tokens.
+
+    A table row (``is_table_row``) is one unit: a passage never holds half a row. A row over the budget is
+    cut between its cells; only a single cell over the budget is cut inside (at sentence ends, commas, then
+    by tokens). Nothing is repeated to make up for the cut (the chunk overlap still applies)."""
     units: list[tuple[int, int, int]] = []
-    for a, b in _spans(text, start, end, _SENTENCE):
-        n = count(text[a:b])
+    for la, lb in _spans(text, start, end, _LINE):
+        n = count(text[la:lb])
+        if is_table_row(text[la:lb]) and n <= budget:
+            units.append((la, lb, n))
+        elif is_table_row(text[la:lb]):
+            for ca, cb in _spans(text, la, lb, _CELL):
+                _cut(text, ca, cb, budget, count, units, 0)
+        else:
+            _cut(text, la, lb, budget, count, units, 0)
+    return units
+
+
+# How a span over the budget is cut, finer at each level: sentences, clauses, then by tokens.
+_LEVELS = (_SENTENCE, _CLAUSE)
+
+
+def _cut(
+    text: str, a: int, b: int, budget: int, count: TokenCounter, units: list[tuple[int, int, int]], level: int
+) -> None:
+    for sa, sb in _spans(text, a, b, _LEVELS[level]):
+        n = count(text[sa:sb])
         if n <= budget:
-            units.append((a, b, n))
-            continue
-        for ca, cb in _spans(text, a, b, _CLAUSE):
-            cn = count(text[ca:cb])
-            if cn <= budget:
-                units.append((ca, cb, cn))
-                continue
-            i = ca  # a clause longer than the budget (tables, lists without punctuation): hard cut
-            while i < cb:
-                j = min(cb, i + budget)
+            units.append((sa, sb, n))
+        elif level + 1 < len(_LEVELS):
+            _cut(text, sa, sb, budget, count, units, level + 1)
+        else:
+            i = sa  # a clause longer than the budget (tables, lists without punctuation): hard cut
+            while i < sb:
+                j = min(sb, i + budget)
                 while j > i + 1 and count(text[i:j]) > budget:
                     j = i + max(1, (j - i) * 3 // 4)
                 units.append((i, j, count(text[i:j])))
                 i = j
-    return units
 
 
 def _pack(units: list[tuple[int, int, int]], budget: int, overlap: int) -> list[tuple[int, int]]:
@@ -301,7 +323,9 @@ def chunk_document(
     overlap = fields["chunk_overlap"].default if overlap is None else overlap
     min_tokens = fields["chunk_min_tokens"].default if min_tokens is None else min_tokens
     chunks: list[Chunk] = []
-    for a, b, section in chunk_text(text, max_tokens=max_tokens, overlap=overlap, min_tokens=min_tokens, count=count):
+    for a, b, section in chunk_text(
+        text, max_tokens=max_tokens, overlap=overlap, min_tokens=min_tokens, count=count
+    ):
         passage = text[a:b]
         chunks.append(
             Chunk(

@@ -137,6 +137,7 @@ def load(path: Path, settings: Settings) -> SourceDoc:
         max_file_mb=settings.max_file_mb,
         max_pages=settings.max_pages,
         max_uncompressed_mb=settings.max_uncompressed_mb,
+        convert_timeout_s=settings.convert_timeout_s,
     )
 
 

@@ -21,6 +21,13 @@ SHI = rf"[{CN_NUM}]{{1,4}}是"  # 一是 (officials write these inside a paragra
 NUM = r"\d{1,2}(?:[、．]|\.(?!\d))"  # 1. / 1、 / 1． but not 2.0版 or 1.7亿 (a digit after the dot)
 PAREN_NUM = r"[（(]\d{1,2}[）)]"  # （1）
 
+# A table row as the loaders write it (rag.load.tables.format_row): cells joined by ；, each named by its column
+# header, 项目：研发费用补助；标准：按上年度研发投入的10%；金额：最高50万元. A row is a line with at least two cells
+# that start with such a name (short, no punctuation), the first and most of them named (rag.sentences.is_table_row);
+# the chunker keeps it whole, the answer quotes it whole.
+TABLE_CELL_JOIN = "；"
+TABLE_CELL_NAME = r"[^，。、；！？：:\n]{1,20}："
+
 # ---------------------------------------------------------------------------------------------------------
 # Phone numbers and the contact note
 # ---------------------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ class SourceDoc:
     key: str  # identity of the file in the store: its resolved path, posix style
     text: str
     file_hash: str  # sha256 of the raw bytes: what incremental ingest compares
-    fmt: str  # txt, md, docx, pdf, html
+    fmt: str  # txt, md, docx, pdf, html, doc, wps, rtf, odt, ofd
     encoding: str | None = None  # for text formats: the detected encoding
 
     @property

@@ -63,7 +63,8 @@ class Settings(BaseSettings):
 
     max_file_mb: float = Field(default=20.0, gt=0, description="larger files are rejected at load")
     max_pages: int = Field(default=500, gt=0, description="PDFs with more pages are rejected")
-    max_uncompressed_mb: float = Field(default=200.0, gt=0, description="zip bomb guard for .docx")
+    max_uncompressed_mb: float = Field(default=200.0, gt=0, description="zip bomb guard for .docx/.odt/.ofd")
+    convert_timeout_s: float = Field(default=60.0, gt=0, description="LibreOffice conversion of one .doc/.wps/.rtf/.odt")
 
     # retrieval
     fusion: Literal["score", "rrf"] = Field(default="score", description="how the two channels are fused")

@@ -23,6 +23,7 @@ import gradio as gr
 from .api import RateLimiter, client_address, public_message
 from .errors import BusyError, IngestLockedError, QueryError, RagError, StoreError
 from .ingest import delete_document
+from .load import SUPPORTED
 from .pipeline import Pipeline
 from .records import Answer, Citation
 from .retrieve import Filters
@@ -300,8 +301,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
         with gr.Tab("管理"):
             gr.Markdown("上传、重新导入或删除文件。需要管理口令（`RAG_ADMIN_TOKEN`）。")
             token = gr.Textbox(label="管理口令", type="password")
-            files = gr.File(label="上传文件", file_count="multiple",
-                            file_types=[".txt", ".md", ".docx", ".pdf", ".html", ".htm"])
+            files = gr.File(label="上传文件", file_count="multiple", file_types=sorted(SUPPORTED))
             with gr.Row():
                 up = gr.Button("上传并导入")
                 re_in = gr.Button("重新导入语料")

@@ -14,15 +14,18 @@ from pathlib import Path
 
 from ..errors import LoadError
 from ..records import SourceDoc, sha256_hex
-from .docx import load_docx
 from .files import describe, exists, is_dir, read_bytes, scrub, walk
 from .html import load_html
+from .ofd import load_ofd
+from .office import load_docx_or_legacy, load_office
 from .pdf import load_pdf
 from .text import decode_text
 
 SUPPORTED = {".txt", ".md", ".docx", ".pdf", ".html", ".htm"}
+SUPPORTED |= {".doc", ".wps", ".rtf", ".odt", ".ofd"}  # .doc/.wps/.rtf/.odt through LibreOffice (office.py)
 
 _FMT = {".txt": "txt", ".md": "md", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+_FMT |= {".doc": "doc", ".wps": "wps", ".rtf": "rtf", ".odt": "odt", ".ofd": "ofd"}
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -35,6 +38,7 @@ def load_file(
     max_file_mb: float = 20,
     max_pages: int = 500,
     max_uncompressed_mb: float = 200,
+    convert_timeout_s: float = 60,
 ) -> SourceDoc:
     """Read one file and extract its text. Raises ``LoadError`` (and nothing else) for a bad file."""
     path = Path(path)
@@ -56,7 +60,11 @@ def load_file(
         elif fmt == "html":
             text, encoding = load_html(raw)
         elif fmt == "docx":
-            text = load_docx(raw, max_uncompressed_mb)
+            text = load_docx_or_legacy(raw, max_uncompressed_mb, convert_timeout_s)
+        elif fmt in ("doc", "wps", "rtf", "odt"):
+            text = load_office(raw, suffix, max_uncompressed_mb, convert_timeout_s)
+        elif fmt == "ofd":
+            text = load_ofd(raw, max_pages, max_uncompressed_mb)
         else:
             text = load_pdf(raw, max_pages)
     except LoadError as e:
