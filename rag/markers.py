@@ -335,3 +335,9 @@ ALIAS_BEFORE = r"(?:简称|下称|以下称|称为|统称)[“”\"：:]?$"
 # 届 and 次 (the body — 政协 / 人大 — is read around it), and the kind of proposal after its number.
 PROPOSAL_SESSION = r"([一二三四五六七八九十\d]+)届[^第，。；]{0,8}?([一二三四五六七八九十\d]+)次(?:全体)?会议"
 PROPOSAL_KIND = r"提案|建议|议案"
+# Words every proposal and reply letter uses (加强, 推进, 完善 …): never a topic two of them share (rag.similar).
+GENERIC_WORDS = frozenset(
+    "加强 加大 推进 推动 完善 建设 提升 促进 提高 进一步 力度 积极 有效 切实 不断 持续 深入 全面 开展 实施 落实 做好 支持"
+    " 建议 提案 议案 委员 代表 答复 研究 办理 我市 全市 本市 我省 全省 工作 发展 问题 情况 方面 有关 相关 部门 单位 政府"
+    " 目前 当前 近年来 今年 下一步 偏低 较大 较低 一定 存在 需要 希望 通过 进行 作为 没有 已经 其中 同时 主要 重要".split()
+)
