@@ -52,8 +52,8 @@ _NORM_RE = re.compile(r"[\W_]+")
 _SENTENCE_ENDS = "。！？!?\n"
 _SENTENCE_MAX = 240
 _PRC = "中华人民共和国"
-# The attachment an 印发 / 转发 notice carries: its title is the attachment's too.
-_CARRIES_RE = re.compile(r"(?:印发|转发|颁布|发布|公布|批转)《(.{2,120})》的(?:通知|决定|公告|通告|意见)$")
+# The attachment an 印发 / 转发 notice carries (in 《》 or not): its title is the attachment's too.
+_CARRIES_RE = re.compile(r"(?:印发|转发|颁布|发布|公布|批转)《?(.{2,120}?)》?的(?:通知|决定|公告|通告|意见)$")
 
 
 @dataclass(frozen=True)
@@ -309,6 +309,10 @@ def link_documents(docs: dict[str, LinkedDoc]) -> None:
             docs[a].same_proposal = [b for b, kb in group if b != a and ka.agrees(kb)]
 
 
+def _suffix_of(short: str | None, long: str | None) -> bool:
+    return bool(short and long and long.endswith(short))
+
+
 def link_json(ref: str, title: str | None, doc_id: str | None, sentence: str | None) -> dict[str, Any]:
     return {
         "ref": ref,
@@ -374,7 +378,11 @@ class LinkIndex:
         for ref, t in zip(d.refs, d.targets, strict=True):
             target = docs.get(t) if t else None
             if target is not None and target.seen_by(audience):
-                cites.append(link_json(ref.ref, target.title, target.doc_id, ref.sentence))
+                # 多斯市人民政府鄂建提复字〔…〕 read from running text, found as 鄂建提复字〔…〕: shown as found
+                shown = (
+                    target.meta.doc_number if _suffix_of(target.meta.doc_number, ref.doc_number) else ref.ref
+                )
+                cites.append(link_json(shown or ref.ref, target.title, target.doc_id, ref.sentence))
             else:  # absent, or hidden from this audience: only what the citing text itself says
                 cites.append(link_json(ref.ref, ref.title, None, ref.sentence))
         cited_by = [
