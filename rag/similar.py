@@ -143,3 +143,49 @@ def find_similar(
 def _proposal_no(d: LinkedDoc) -> int | None:
     n = d.meta.proposal_number
     return int(n) if n and n.isdigit() else None
+
+
+# --- generative mode: an outline of a reply letter ---------------------------------------------------------
+
+OUTLINE_QUESTION = (
+    "请依据资料，为下面这件新提案起草一份答复函提纲（草稿）：分条写出可以用来答复的已有政策、措施和做法，"
+    "每条后标注资料编号 [n]，资料中没有的内容不要写。\n新提案：{text}"
+)
+_OUTLINE_TEXT = 800  # characters of the proposal put into the prompt
+_OUTLINE_PASSAGES = 6
+
+
+class OutlineRetriever(Protocol):
+    def retrieve(self, query: str, filters: Any = None, k: int | None = None) -> Any: ...
+
+
+class OutlineModel(Protocol):
+    def answer(self, question: str, hits: list[Any], history: Any = None) -> Any: ...
+
+
+def draft_outline(
+    text: str,
+    words: list[str],
+    retriever: OutlineRetriever,
+    model: OutlineModel,
+    links: LinkIndex,
+    *,
+    audience: Audience = PUBLIC_AUDIENCE,
+) -> dict[str, Any]:
+    """A draft outline of a reply letter (草稿) by the model, from the passages the proposal's topic words
+    retrieve; every point cites a passage [n], checked and renumbered like a generated answer (rag.llm): an
+    outline citing nothing is refused."""
+    query = " ".join(words[:10]) or text[:200]
+    hits = [
+        h
+        for h in retriever.retrieve(query, k=_OUTLINE_PASSAGES).hits
+        if links.get(h.chunk.doc_id, audience) is not None
+    ]
+    ans = model.answer(OUTLINE_QUESTION.format(text=text[:_OUTLINE_TEXT]), hits)
+    return {
+        "draft": True,
+        "text": ans.text,
+        "refused": ans.refused,
+        "citations": [c.to_api() for c in ans.citations],
+        "warnings": ans.warnings,
+    }
