@@ -136,6 +136,7 @@ def test_similar_past_replies_for_a_pasted_proposal(served: dict[str, Any]) -> N
         ({"text": " "}, "text: required"),
         ({"text": "x", "limit": 0}, "limit: 1–20"),
         ({"text": "x", "k": 1}, "k: unknown field"),
+        ({"text": "x", "outline": True}, "outline: needs a model"),
     ):
         r = httpx.post(f"{url}/api/similar", json=body, timeout=30)
         assert r.status_code == 400 and detail in r.json()["detail"], r.text
