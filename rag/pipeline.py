@@ -103,6 +103,7 @@ class Pipeline:
         self.retriever.exact_docs("国发〔2020〕1号")
         self.lexical.search("预热 政策", 1)
         self.book.docs()
+        self.links.docs()
         _ = self.chat
 
     def ensure_ingested(self, progress: Progress | None = None) -> IngestReport | None:

@@ -14,9 +14,9 @@ import gradio as gr
 
 from .access import STAFF_AUDIENCE
 from .api import public_message
-from .errors import RagError
+from .errors import BusyError, RagError
 from .pipeline import Pipeline
-from .similar import find_similar
+from .similar import draft_outline, find_similar
 
 CSS = """
 .doc-links {border-top:1px solid #ddd;margin-top:10px;padding-top:6px;font-size:14px}
@@ -78,24 +78,58 @@ def similar_html(res: dict[str, Any]) -> str:
     )
 
 
+def outline_html(out: dict[str, Any]) -> str:
+    """The draft outline (草稿) with the passages it cites, all escaped."""
+    if out["refused"]:
+        return f"<p>未能起草提纲：{_e('；'.join(out['warnings']) or '资料不足')}</p>"
+    cites = "".join(
+        f"<li>[{c['n']}] {_e(c['title'])} {_e(c['doc_number'] or '')} {_e(c['section'] or '')}</li>"
+        for c in out["citations"]
+    )
+    return f"<h4>答复函提纲（草稿，须人工核对）</h4><div class='doc-view'>{_e(out['text'])}</div><ul>{cites}</ul>"
+
+
 def build_similar_section(pipe: Pipeline, token: gr.Textbox, check: Callable[[str], None]) -> None:
     """The admin tab's 相似答复 section (``check`` raises unless the admin token was entered; the admin sees
-    internal documents too)."""
+    internal documents too). In generative mode it can also draft an outline of the reply."""
     gr.Markdown(
         "### 相似答复\n粘贴新提案（或建议）的正文：列出最相近的以往答复函和相关政策文件，并说明理由。"
     )
     text = gr.Textbox(label="提案正文", lines=6, max_length=20_000, elem_id="similar-text")
+    generative = pipe.settings.llm != "none"
+    draft = gr.Checkbox(
+        label="同时起草答复函提纲（草稿，由模型生成，逐条注明出处）",
+        value=False,
+        visible=generative,
+        elem_id="similar-outline",
+    )
     run = gr.Button("查找相似答复", elem_id="similar-run")
     out = gr.HTML(elem_id="similar-out")
 
-    def show(tok: str, pasted: str) -> str:
+    def show(tok: str, pasted: str, want_outline: bool) -> str:
         check(tok)
         if not (pasted or "").strip():
             raise gr.Error("请粘贴提案正文")
         try:
             res = find_similar(pasted, pipe.lexical, pipe.links, pipe.store, audience=STAFF_AUDIENCE)
+            page = similar_html(res)
+            chat = pipe.chat
+            if want_outline and chat.generative is not None and chat.gate is not None:
+                with chat.gate.hold():
+                    page += outline_html(
+                        draft_outline(
+                            pasted,
+                            res["keywords"],
+                            pipe.retriever,
+                            chat.generative,
+                            pipe.links,
+                            audience=STAFF_AUDIENCE,
+                        )
+                    )
+        except BusyError:
+            raise gr.Error("系统繁忙：等待模型的请求太多，请稍后再试") from None
         except RagError as e:
             raise gr.Error(public_message(e)) from None
-        return similar_html(res)
+        return page
 
-    run.click(show, [token, text], [out], api_visibility="private")
+    run.click(show, [token, text, draft], [out], api_visibility="private")
