@@ -206,3 +206,17 @@ def test_viewer_link_opens_the_ingested_document(served: dict[str, Any], page: A
     plan_link.click()
     page.locator("#doc-view").get_by_text("市本级财政科技支出年均增长不低于15%", exact=False).first.wait_for()
     assert "被引用" in page.locator("#doc-view .doc-links").inner_text()
+
+
+def test_admin_tab_similar_table(served: dict[str, Any]) -> None:
+    url = served["url"]
+    fn = fn_index(url, elem_id="similar-run")
+    done = gradio_call(url, fn, [TOKEN, PROPOSAL, False], "links-similar")
+    assert done["success"], done
+    page = str(done["output"]["data"][0])
+    assert page.index("鄂尔多斯市人民政府关于市政协五届四次会议第0261号提案的答复函") < page.index(
+        "鄂尔多斯市财政局"
+    )
+    assert "共同主题词" in page and "<table class='similar'>" in page
+    denied = gradio_call(url, fn, ["wrong", PROPOSAL, False], "links-similar")
+    assert not denied["success"], "the admin token is required"
