@@ -234,6 +234,9 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
     from .api_logbook import add_routes  # POST /api/feedback, GET /api/admin/report
 
     add_routes(app, pipe, limiter)
+    from .api_links import add_routes as add_link_routes  # GET /api/documents/{id}/links, POST /api/similar
+
+    add_link_routes(app, pipe, limiter)
     return app
 
 

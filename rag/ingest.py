@@ -27,6 +27,7 @@ from .chunk import chunk_document
 from .clean import clean_text
 from .embed import BaseEmbedder
 from .errors import IngestLockedError, LoadError
+from .links import Reference, extract_references
 from .load import iter_files, load_file
 from .measures import Measure, extract_measures
 from .metadata import extract_metadata
@@ -46,8 +47,8 @@ Progress = Callable[[int, int, str], None]  # (done, total, file name)
 _EMBED_GROUP = 2048
 # How documents are read: bumped when prepare() reads them differently (new metadata, measures, validity), so
 # that documents ingested by an older version are read again on the next ingest although their files are
-# unchanged. "2": support measures, validity and region (issue 10).
-PREPARE_VERSION = "2"
+# unchanged. "2": support measures, validity and region (issue 10). "3": references to other documents (rag.links).
+PREPARE_VERSION = "3"
 
 
 @dataclass
@@ -82,6 +83,7 @@ class Prepared:
     text: str
     chunks: list[Chunk]
     measures: list[Measure] = field(default_factory=list)
+    links: list[Reference] = field(default_factory=list)
 
     def chunk_extras(self) -> list[dict[str, Any] | None]:
         """Per passage: how many measures start in it and their kinds (flat, for filters)."""
@@ -161,7 +163,7 @@ def prepare(doc: SourceDoc, settings: Settings) -> Prepared:
     if not chunks:
         raise LoadError(doc.source, "no passages could be cut from the text")
     measures = extract_measures(text, chunks, region, meta.date or meta.print_date)
-    return Prepared(doc, text, chunks, measures)
+    return Prepared(doc, text, chunks, measures, extract_references(text, meta))
 
 
 _LEAD_END = re.compile(r"[。！？；]")
@@ -294,7 +296,7 @@ def _write(
     )
     records = [
         (DocRecord(g.doc.doc_id, g.doc.key, g.doc.source, g.doc.file_hash, len(g.chunks), g.chunks[0].meta,
-                   [m.to_dict() for m in g.measures], PREPARE_VERSION), g.text)
+                   [m.to_dict() for m in g.measures], PREPARE_VERSION, [r.to_dict() for r in g.links]), g.text)
         for g in group
     ]
     store.put_docs(records)

@@ -311,6 +311,20 @@ class LexicalIndex:
             top = np.argsort(-scores, kind="stable")
         return [(str(idx.ids[i]), float(scores[i])) for i in top if scores[i] > 0]
 
+    def search_docs(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """Top ``k`` (doc id, BM25 score) over whole documents, among ``allowed`` ones (None: all)."""
+        idx = self.ensure_fresh()
+        if idx.doc_bm25 is None:
+            return []
+        toks = [t for t in query_tokens(query) if t in idx.doc_bm25.vocab_dict]
+        if not toks:
+            return []
+        scores = _bm25_scores(idx.doc_bm25, toks)
+        if allowed is not None:
+            scores = np.where(np.isin(np.asarray(idx.docs), list(allowed)), scores, 0.0)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(idx.docs[i], float(scores[i])) for i in top if scores[i] > 0]
+
     def mask(self, **conds: Any) -> np.ndarray | None:
         """Boolean mask of chunks whose filter fields match: source/doc_type/issuer by equality, year by
         (year_from, year_to); none of ``exclude_sources``."""

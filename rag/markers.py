@@ -343,3 +343,40 @@ NOT_ENTERPRISE = (
     r"医疗机构|社区|村|居民|群众|患者|家庭)$"
 )
 SMALL_ENTERPRISE = r"中小微|小微|中小企业|小型|微型"
+# ---------------------------------------------------------------------------------------------------------
+# References between documents (rag.links): 《title》 that name no document, and proposal sessions
+# ---------------------------------------------------------------------------------------------------------
+
+# A 《》 that names a newspaper, a site or a programme (《人民日报》, 《俄罗斯报》, 《中国政府网》), or a form, a
+# certificate or a single administrative instrument (《增值税减免税申报明细表》, 《居住证》, 《处罚决定书》, 《…证明》):
+# not a document another one can be. 公报 / 简报 / 情报 are documents, not newspapers.
+CITED_NOT_DOCUMENT = (
+    r"(?:(?<![公简情])报|日报|晚报|时报|周刊|杂志|期刊|新闻|频道|栏目|节目|专栏|网|表|名单|申请书|承诺书|告知书"
+    r"|书|证明|通行证|许可证|居住证|执照|卡|码|证)$"
+)
+# How the title of a document ends (after a trailing bracket such as （试行） / （第五版） is dropped): a
+# law, regulation, notice, plan, standard … — a 《》 ending otherwise names an article, a book or an artwork
+# (《武汉“封城记”》, 《免疫力》), not a document.
+CITED_DOCUMENT_END = (
+    r"(?:法|条例|规定|办法|细则|通知|意见|措施|方案|决定|公告|通告|规划|计划|纲要|指引|指南|目录|标准|规范|批复|复函|答复"
+    r"|答复函|请示|报告|函|令|决议|公报|分类|清单|名录|要点|制度|规则|章程|守则|通报|注释|解读|政策|条|法典|意见稿|说明"
+    r"|须知|导则|要求|实施意见|工作方案|若干措施|若干意见)$"
+)
+# A bare document-type word in 《》 (《通知》, 《若干措施》, 《实施方案》): the short name of a document named
+# earlier in the text (以下简称《通知》), usually the citing document itself, never a title of its own.
+CITED_BARE_TYPE = (
+    r"^(?:若干|有关|相关|具体|实施|暂行|试行|管理|工作|政策|申报|总体|配套|专项|操作|办事|服务)*"
+    r"(?:通知|意见|措施|办法|方案|决定|公告|通告|规定|细则|指引|指南|规划|计划|批复|复函|答复|条例|法|纲要|要点|政策)$"
+)
+# Words that give a 《》 its short name (以下简称《通知》, 下称《办法》): the 《》 after them is an alias.
+ALIAS_BEFORE = r"(?:简称|下称|以下称|称为|统称)[“”\"：:]?$"
+# The session of the proposal a reply letter answers (市政协五届四次会议第0261号提案, 十届全国人大四次会议第1234号建议):
+# 届 and 次 (the body — 政协 / 人大 — is read around it), and the kind of proposal after its number.
+PROPOSAL_SESSION = r"([一二三四五六七八九十\d]+)届[^第，。；]{0,8}?([一二三四五六七八九十\d]+)次(?:全体)?会议"
+PROPOSAL_KIND = r"提案|建议|议案"
+# Words every proposal and reply letter uses (加强, 推进, 完善 …): never a topic two of them share (rag.similar).
+GENERIC_WORDS = frozenset(
+    "加强 加大 推进 推动 完善 建设 提升 促进 提高 进一步 力度 积极 有效 切实 不断 持续 深入 全面 开展 实施 落实 做好 支持"
+    " 建议 提案 议案 委员 代表 答复 研究 办理 我市 全市 本市 我省 全省 工作 发展 问题 情况 方面 有关 相关 部门 单位 政府"
+    " 目前 当前 近年来 今年 下一步 偏低 较大 较低 一定 存在 需要 希望 通过 进行 作为 没有 已经 其中 同时 主要 重要".split()
+)

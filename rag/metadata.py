@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Iterator
 
 from rag import markers
 from rag.clean import (
@@ -238,21 +239,22 @@ def doc_number_variants(number: str) -> list[str]:
     return [prefix[i:] + rest for i in range(len(prefix))]
 
 
+def iter_doc_numbers(s: str) -> Iterator[tuple[str, int, int]]:
+    """Every 文号 in ``s`` with its span (start of the trimmed 机关代字, end after 号), brackets normalised to
+    〔〕, repeats included: what rag.links reads references with."""
+    for m in _DOC_NUMBER_RE.finditer(s):
+        prefix = _trim_prefix(m.group("prefix"))
+        if prefix:
+            yield f"{prefix}〔{m.group('year')}〕{m.group('num')}号", m.end("prefix") - len(prefix), m.end()
+
+
 def find_doc_numbers(s: str) -> list[str]:
     """All 文号 in ``s``, brackets normalised to 〔〕, in order, without duplicates.
 
     >>> find_doc_numbers("请问鄂建提复字[2025]334号和国发（2019）5号")
     ['鄂建提复字〔2025〕334号', '国发〔2019〕5号']
     """
-    found: list[str] = []
-    for m in _DOC_NUMBER_RE.finditer(s):
-        prefix = _trim_prefix(m.group("prefix"))
-        if not prefix:
-            continue
-        number = f"{prefix}〔{m.group('year')}〕{m.group('num')}号"
-        if number not in found:
-            found.append(number)
-    return found
+    return list(dict.fromkeys(number for number, _, _ in iter_doc_numbers(s)))
 
 
 def normalise_doc_number(s: str) -> str:

@@ -13,6 +13,7 @@ from .chat import ChatEngine
 from .embed import BaseEmbedder, make_embedder
 from .ingest import IngestReport, Progress, ingest
 from .lexical import LexicalIndex
+from .links import LinkIndex
 from .logbook import Logbook
 from .policies import PolicyBook
 from .retrieve import HybridRetriever, RetrievalConfig
@@ -76,6 +77,11 @@ class Pipeline:
         return PolicyBook(self.store, self.settings.today)
 
     @cached_property
+    def links(self) -> LinkIndex:
+        """References between the store's documents, resolved (rag.links), from the manifest."""
+        return LinkIndex(self.store)
+
+    @cached_property
     def logbook(self) -> Logbook:
         """The question log and feedback (``RAG_LOG_DAYS``; purged on open and daily)."""
         return Logbook.open(self.settings)
@@ -97,6 +103,7 @@ class Pipeline:
         self.retriever.exact_docs("国发〔2020〕1号")
         self.lexical.search("预热 政策", 1)
         self.book.docs()
+        self.links.docs()
         _ = self.chat
 
     def ensure_ingested(self, progress: Progress | None = None) -> IngestReport | None:
@@ -117,9 +124,11 @@ class Pipeline:
         )
 
     def store_changed(self) -> None:
-        """After this process changed the store: the keyword index rebuilt, the policy book re-read."""
+        """After this process changed the store: the keyword index rebuilt, the policy book and the links
+        re-read."""
         self.lexical.rebuild()
         self.book.refresh()
+        self.links.refresh()
 
 
 def build(settings: Settings | None = None, embedder: BaseEmbedder | None = None) -> Pipeline:

@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from .access import Visibility, visibility_of
 from .errors import IngestLockedError, RagError, StoreError
 from .records import Chunk, DocMeta
 
@@ -48,6 +49,7 @@ class DocRecord:
     meta: DocMeta
     measures: list[dict[str, Any]] | None = None  # written with the record (JSON); manifest() leaves it out
     version: str = ""  # rag.ingest.PREPARE_VERSION of the ingest that wrote it ("" before versions existed)
+    links: list[dict[str, Any]] | None = None  # the documents it cites (rag.links), JSON like measures
 
 
 def _flat(chunk: Chunk, file_hash: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -221,6 +223,8 @@ class ChromaStore:
             meta.update(_flat_meta(rec.meta))
             if rec.measures:
                 meta["measures"] = json.dumps(rec.measures, ensure_ascii=False)
+            if rec.links:
+                meta["links"] = json.dumps(rec.links, ensure_ascii=False)
             metas.append(meta)
         # The manifest needs no similarity search; a constant 1-d vector keeps Chroma from embedding.
         self.docs.upsert(
@@ -263,6 +267,17 @@ class ChromaStore:
                     out[did] = list(json.loads(str(raw)))
                 except ValueError:
                     continue  # a record written by a broken process: its measures are re-read on re-ingest
+        return out
+
+    @_guarded
+    def doc_links(self) -> dict[str, tuple[list[dict[str, Any]], Visibility]]:
+        """Every document's references (rag.links; [] when it has none) and its visibility, by doc id."""
+        out: dict[str, tuple[list[dict[str, Any]], Visibility]] = {}
+        for did, _, m in self.doc_rows(include=["metadatas"]):
+            refs: Any = []
+            with contextlib.suppress(ValueError):  # a broken record: its links are re-read on re-ingest
+                refs = json.loads(str(m.get("links") or "[]"))
+            out[did] = ([r for r in refs if isinstance(r, dict)] if isinstance(refs, list) else [], visibility_of(m))
         return out
 
     @_guarded

@@ -20,6 +20,7 @@ from typing import Any
 
 import gradio as gr
 
+from .access import PUBLIC_AUDIENCE
 from .api import RateLimiter, client_address, public_message
 from .errors import BusyError, IngestLockedError, QueryError, RagError, StoreError
 from .ingest import delete_document
@@ -28,6 +29,8 @@ from .pipeline import Pipeline
 from .records import Answer, Citation
 from .retrieve import Filters
 from .settings import Settings
+from .ui_links import CSS as LINKS_CSS
+from .ui_links import DOC_VIEW_JS, build_similar_section, links_html
 from .ui_logbook import build_gaps_section, feedback_bar
 from .ui_match import CSS as MATCH_CSS
 from .ui_match import build_match_tab
@@ -192,7 +195,14 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
         if rec is None or text is None:
             raise gr.Error("该文件已不在库中")
         head = " · ".join(_e(x) for x in (rec.meta.doc_number, rec.meta.issuer, rec.meta.date, rec.source) if x)
-        return f"<h3>{_e(rec.meta.title or rec.meta.lead or rec.source)}</h3><p>{head}</p><div class='doc-view'>{_e(text)}</div>"
+        links = links_html(pipe.links.links(doc_id, PUBLIC_AUDIENCE))  # rag.links: cites, 被引用, same proposal
+        return (f"<h3>{_e(rec.meta.title or rec.meta.lead or rec.source)}</h3><p>{head}</p>"
+                f"<div class='doc-view'>{_e(text)}</div>{links}")
+
+    def open_linked(evt: gr.EventData) -> str:
+        """A document link clicked in the viewer (rag.ui_links.DOC_VIEW_JS): that document, in its place."""
+        doc = getattr(evt, "doc", None)
+        return open_doc(doc if isinstance(doc, str) else None)
 
     # admin ------------------------------------------------------------------------------------------
     def _check(token: str) -> None:
@@ -282,7 +292,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
                     sources = gr.HTML("<p>提问后在这里显示引用的原文段落。</p>", elem_id="sources")
                     doc_pick = gr.Dropdown(label="引用的文件", choices=[], elem_id="doc-pick")
                     view = gr.Button("查看全文", elem_id="view-doc")
-            doc_view = gr.HTML(elem_id="doc-view")
+            doc_view = gr.HTML(elem_id="doc-view", js_on_load=DOC_VIEW_JS)
             ins = [box, chat, doc_type, issuer, y_from, y_to, current]
             outs = [chat, sources, doc_pick, box, last_id]
             # Both triggers share one concurrency group, so the limit holds for questions however asked.
@@ -296,6 +306,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
             clear.click(lambda: ([], "", gr.update(choices=[], value=None), ""), None, [chat, sources, doc_pick, doc_view],
                         api_visibility="private")
             view.click(open_doc, [doc_pick], [doc_view], api_visibility="private")
+            doc_view.click(open_linked, None, [doc_view], api_visibility="private")
         with gr.Tab("政策匹配"):
             build_match_tab(pipe, limiter)
         with gr.Tab("管理"):
@@ -314,6 +325,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
             ls.click(admin_list, [token], [docs], api_visibility="private")
             rm.click(admin_delete, [token, docs], [status, docs], api_visibility="private")
             build_gaps_section(pipe, token, _check)
+            build_similar_section(pipe, token, _check)
     # Under load the chat queues rather than fails: at most answer_slots questions are answered at once (the
     # model's slots in generative mode, which take seconds each), the rest wait in Gradio's queue with their
     # position shown; past queue_max_size waiting events Gradio answers "Queue is full" (HTTP 503) at once.
@@ -336,7 +348,7 @@ def build_app(pipe: Pipeline) -> tuple[Any, gr.Blocks]:
 
     api = create_app(pipe)
     demo = build_ui(pipe, api.state.limiter)  # the chat spends from the API's per-address budget
-    return gr.mount_gradio_app(api, demo, path="/", css=CSS + MATCH_CSS, footer_links=[]), demo
+    return gr.mount_gradio_app(api, demo, path="/", css=CSS + MATCH_CSS + LINKS_CSS, footer_links=[]), demo
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
