@@ -283,8 +283,10 @@ class Suggester:
     questions are computed once per store state (the keyword index's fingerprint)."""
 
     def __init__(self, source: SuggestSource, chunk_ids_of: Callable[[str], list[str]],
-                 fingerprint: Callable[[], str], n_examples: int = 5, n_follow_ups: int = 3) -> None:
+                 fingerprint: Callable[[], str], n_examples: int = 5, n_follow_ups: int = 3,
+                 sees_doc: Callable[[str, Audience], bool] | None = None) -> None:
         self.source = source
+        self.sees_doc = sees_doc  # (doc id, audience) → may it be read (rag.access); None: every document
         self.chunk_ids_of = chunk_ids_of
         self.fingerprint = fingerprint
         self.n_examples = n_examples
@@ -298,7 +300,7 @@ class Suggester:
     def of(cls, retriever: HybridRetriever) -> Suggester:
         """The suggester over a pipeline's retriever and keyword index."""
         lex = retriever.lexical
-        return cls(retriever, lex.doc_chunk_ids, lambda: lex.ensure_fresh().fingerprint)
+        return cls(retriever, lex.doc_chunk_ids, lambda: lex.ensure_fresh().fingerprint, sees_doc=retriever.sees_doc)
 
     def _fresh(self) -> None:
         fp = self.fingerprint()
@@ -350,7 +352,7 @@ class Suggester:
         """Two or three questions the answer's documents answer (its cited ones; for a refusal, the related
         documents it lists), checked against what ``audience`` sees."""
         ids = [c.doc_id for c in answer.citations] if not answer.refused else [r.doc_id for r in answer.related]
-        ids = list(dict.fromkeys(ids))[:3]
+        ids = [i for i in dict.fromkeys(ids) if self.sees_doc is None or self.sees_doc(i, audience)][:3]
         if not ids:
             return []
         try:
