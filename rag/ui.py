@@ -235,15 +235,18 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
 
     def _doc_choices() -> list[tuple[str, str]]:
         recs = sorted(pipe.store.manifest().values(), key=lambda r: r.source)
-        return [(f"{r.source} — {r.meta.title or r.meta.lead or ''}"[:80], r.doc_id) for r in recs]
+        return [(f"{'（内部）' if r.meta.visibility == 'internal' else ''}{r.source} — {r.meta.title or r.meta.lead or ''}"[:80],
+                 r.doc_id) for r in recs]
 
     def admin_list(token: str) -> Any:
         _check(token)
         return gr.update(choices=_doc_choices(), value=None)
 
-    def admin_upload(token: str, files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, Any]:  # noqa: B008 (Gradio injects it)
+    def admin_upload(token: str, files: list[Any] | None, internal: bool = False,
+                     progress: gr.Progress = gr.Progress()) -> tuple[str, Any]:  # noqa: B008 (Gradio injects it)
         _check(token)
-        corpus = settings.corpus_dir
+        # An internal upload goes to the corpus's internal/ folder: internal by where it lies (rag.access).
+        corpus = settings.corpus_dir / "internal" if internal else settings.corpus_dir
         corpus.mkdir(parents=True, exist_ok=True)
         for f in files or []:
             src = Path(f if isinstance(f, str) else f.name)
@@ -347,6 +350,8 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
             token = gr.Textbox(label="管理口令", type="password")
             files = gr.File(label="上传文件", file_count="multiple",
                             file_types=[".txt", ".md", ".docx", ".pdf", ".html", ".htm"])
+            up_internal = gr.Checkbox(label="作为内部文件上传（存入 internal/ 文件夹，仅工作人员可见）", value=False,
+                                      elem_id="upload-internal")
             with gr.Row():
                 up = gr.Button("上传并导入")
                 re_in = gr.Button("重新导入语料")
@@ -354,7 +359,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
             docs = gr.Dropdown(label="文件", choices=[])
             rm = gr.Button("删除所选文件", variant="stop")
             status = gr.Textbox(label="结果", interactive=False)
-            up.click(admin_upload, [token, files], [status, docs], api_visibility="private")
+            up.click(admin_upload, [token, files, up_internal], [status, docs], api_visibility="private")
             re_in.click(admin_reingest, [token], [status, docs], api_visibility="private")
             ls.click(admin_list, [token], [docs], api_visibility="private")
             rm.click(admin_delete, [token, docs], [status, docs], api_visibility="private")

@@ -28,6 +28,7 @@ from rag.access import (
 from .conftest import SEED
 
 STAFF_TOKEN = "staff-t0ken-for-tests"
+ADMIN_TOKEN = "admin-t0ken-for-tests"
 API_KEY = "public-api-key"
 SECRET = "青鸾计划"  # the internal document's topic: in no public document
 NUMBER = "鄂建提复字〔2025〕999号"
@@ -262,7 +263,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     tmp = tmp_path_factory.mktemp("internal-app")
     proc, url = start_app(tmp, make_corpus(tmp), RAG_STAFF_TOKENS=f"another-token,{STAFF_TOKEN}",
-                          RAG_API_KEYS=API_KEY, RAG_RATE_LIMIT_PER_MIN="0")
+                          RAG_API_KEYS=API_KEY, RAG_RATE_LIMIT_PER_MIN="0", RAG_ADMIN_TOKEN=ADMIN_TOKEN)
     try:
         yield url
     finally:
@@ -466,3 +467,25 @@ def test_chat_sign_in(page: Any, app_url: str, tmp_path: Path) -> None:
     page.locator("#staff-signout").click()
     page.locator("#staff-status").get_by_text("未登录").first.wait_for()
     assert not leaks(_ask(page, TOPIC_QUESTIONS[1]))
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_admin_uploads_an_internal_file(page: Any, app_url: str, tmp_path: Path) -> None:
+    """The admin tab's 作为内部文件上传 puts the file under internal/: staff see it, the public does not (this
+    test changes the app's corpus: it runs last)."""
+    new = tmp_path / "白鹭行动.txt"
+    new.write_text("关于白鹭行动内部分工的通知\n一、白鹭行动由市应急局牵头，安排经费88万元。\n", encoding="utf-8")
+    page.get_by_role("tab", name="管理").click()
+    page.get_by_label("管理口令").fill(ADMIN_TOKEN)
+    page.locator("input[type=file]").set_input_files(str(new))
+    page.locator("#upload-internal input").check()
+    page.get_by_role("button", name="上传并导入").click()
+    status = page.get_by_label("结果")
+    page.wait_for_function("el => el.value.includes('新增 1')", arg=status.element_handle(), timeout=90_000)
+    staff = httpx.get(f"{app_url}/api/documents", headers=STAFF).json()
+    assert {d["source"]: d["visibility"] for d in staff}["白鹭行动.txt"] == INTERNAL
+    assert "白鹭行动.txt" not in str(httpx.get(f"{app_url}/api/documents").json())
+    pub = ask(app_url, "白鹭行动安排了多少经费？")
+    assert "88万元" not in str(pub) and all(c["source"] != "白鹭行动.txt" for c in pub["citations"])
+    assert "88万元" in ask(app_url, "白鹭行动安排了多少经费？", STAFF)["answer"]
