@@ -184,6 +184,18 @@ def test_chat_answers(pipe: Any, internal_id: str) -> None:
         assert staff.citations[0].visibility == INTERNAL and staff.citations[0].to_api()["visibility"] == INTERNAL
 
 
+def test_measure_table_answers(pipe: Any, internal_id: str) -> None:
+    """A measures question both documents answer: the public table (and answer) never draws on the internal
+    document; staff may get it as a source."""
+    q = "科技企业研发投入补助有哪些政策？"
+    pub = pipe.chat.ask(q)
+    assert not pub.refused and all(c.doc_id != internal_id for c in pub.citations)
+    assert not leaks(pub.text, q) and "300万元补助" not in pub.text
+    assert "各文件措施对照" not in pub.text, "one public document: no table of documents side by side"
+    staff = pipe.chat.ask(q, audience=STAFF_AUDIENCE)
+    assert "各文件措施对照" in staff.text and any(c.doc_id == internal_id for c in staff.citations)
+
+
 def test_a_follow_up_does_not_reach_back_into_an_internal_document(pipe: Any, internal_id: str) -> None:
     first = pipe.chat.ask(TOPIC_QUESTIONS[0], audience=STAFF_AUDIENCE)
     assert first.citations[0].doc_id == internal_id and "12月底前完成资金拨付" in first.text
