@@ -107,6 +107,21 @@ def test_audience_from_headers() -> None:
     assert not audience_from_headers({"authorization": f"Basic {STAFF_TOKEN}"}, tokens).staff
 
 
+def test_staff_answers_are_logged_under_a_channel_of_their_own(tmp_settings: Any) -> None:
+    """The question log keeps what staff were told (it may quote internal text): under api-staff & co., so
+    the admin report tells those answers apart."""
+    from rag.access import log_channel
+    from rag.logbook import Logbook
+    from rag.records import Answer
+
+    book = Logbook.open(tmp_settings)
+    assert [log_channel(c, STAFF_AUDIENCE) for c in ("api", "chat", "openai")] == ["api-staff", "chat-staff",
+                                                                                    "openai-staff"]
+    assert log_channel("api", PUBLIC_AUDIENCE) == "api"
+    aid = book.record_answer(log_channel("openai", STAFF_AUDIENCE), "问", Answer("问", "答", False), 1.0)
+    assert aid is not None and (book.answer(aid) or {})["channel"] == "openai-staff"
+
+
 # --- the real store, in process -----------------------------------------------------------------------
 
 
@@ -409,6 +424,21 @@ def test_no_route_shows_an_internal_document_to_the_public(pipe: Any, app_url: s
     assert asked >= len(routes)
     # The embed widget is always public: its script never sends a staff token.
     assert "X-Staff-Token" not in WIDGET_JS and "Authorization" not in WIDGET_JS
+
+
+@pytest.mark.slow
+def test_chat_events_through_gradios_queue(app_url: str, app_internal_id: str) -> None:
+    """What the page's buttons send, sent by hand (a client that skips the page): the viewer and the chat
+    with no staff sign-in, or a wrong token in the session's state slot, see no internal document."""
+    from .test_hardening import fn_index, gradio_call
+
+    view, send = fn_index(app_url, elem_id="view-doc"), fn_index(app_url, elem_id="send")
+    for i, token in enumerate(("", "wrong-token")):
+        shown = gradio_call(app_url, view, [app_internal_id, token], f"v{i}")
+        assert not shown["success"] and not leaks(str(shown))
+        said = gradio_call(app_url, send, [TOPIC_QUESTIONS[0], [], "", "", None, None, False, token], f"c{i}")
+        assert said["success"] and not leaks(str(said["output"]["data"][1:]))
+        assert not leaks(str(said["output"]["data"][0]), TOPIC_QUESTIONS[0])
 
 
 # --- the chat in a real browser -----------------------------------------------------------------------
