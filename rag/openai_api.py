@@ -8,6 +8,8 @@ are in an extra top-level field ``citations`` (with ``refused``, ``standalone_qu
 ``warnings``). ``stream: true`` sends server-sent events in the OpenAI chunk format, the extra fields on the
 last chunk. Bearer keys (``RAG_API_KEYS``; none = open), the per-address rate limit and the answer thread
 budget are those of ``/api/ask``; errors are OpenAI-shaped ``{"error": {"message", "type", "param", "code"}}``.
+Internal documents (rag.access) are searched for staff only: the staff token in ``X-Staff-Token`` (beside the
+API key), or as the Bearer key itself (staff tokens are API keys too).
 """
 
 from __future__ import annotations
@@ -101,8 +103,11 @@ def conversation(messages: Sequence[Message]) -> tuple[str, list[dict[str, str]]
 
 
 def citation_line(c: Citation) -> str:
-    """``[n] 《title》（文号）section date``, the parts a citation lacks left out."""
+    """``[n] 《title》（文号）section date``, the parts a citation lacks left out; ``[n] 内部 《…`` for an internal
+    document (only staff are shown one)."""
     head = f"《{c.title}》" if c.title else c.source
+    if c.visibility == "internal":
+        head = f"内部 {head}"
     if c.doc_number:
         head += f"（{c.doc_number}）"
     section = _WS.sub(" ", c.section or "").strip()

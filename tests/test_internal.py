@@ -366,7 +366,8 @@ def test_openai_endpoint(app_url: str, app_internal_id: str) -> None:
     # The staff token is an API key too (OpenAI clients send Authorization only), or beside one
     for headers in ({"Authorization": f"Bearer {STAFF_TOKEN}"}, {**key, "X-Staff-Token": STAFF_TOKEN}):
         d = complete(headers)
-        assert d["citations"][0]["doc_id"] == app_internal_id and SECRET in d["choices"][0]["message"]["content"]
+        content = d["choices"][0]["message"]["content"]
+        assert d["citations"][0]["doc_id"] == app_internal_id and SECRET in content and "[1] 内部 《" in content
     body = {"model": "policy-qa", "messages": [{"role": "user", "content": TOPIC_QUESTIONS[0]}]}
     r = httpx.post(f"{app_url}/v1/chat/completions", json=body, headers=WRONG, timeout=60)
     assert r.status_code == 401, "a wrong token is no API key either"
