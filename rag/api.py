@@ -2,6 +2,9 @@
 ``POST /api/match`` (an enterprise profile → support measures with verdicts; ``?format=csv``),
 ``GET /api/documents`` and ``GET /api/documents/{doc_id}``. Errors are JSON ``{"detail": message}`` with a
 4xx/5xx status; no stack trace or file-system path ever leaves the server. Documents are served by id only.
+Every endpoint that reads documents takes the request's audience (rag.access: a staff token as
+``Authorization: Bearer`` or ``X-Staff-Token``): internal documents are found, listed and shown to staff only;
+to anyone else they do not exist (404 like an unknown id).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
+from .access import Audience, audience_from_headers, log_channel
 from .errors import BusyError, ConfigError, QueryError, RagError, StoreError
 from .matching import Profile, match, match_json, to_csv
 from .openai_api import mount_openai
@@ -137,6 +141,9 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
 
     book, blocklist = pipe.logbook, pipe.blocklist  # rag.logbook, rag.blocklist: purged/read at start
 
+    def audience(request: Request) -> Audience:
+        return audience_from_headers(request.headers, pipe.settings.staff_tokens)
+
     @app.post("/api/ask")
     async def ask(request: Request) -> JSONResponse:
         t0 = time.monotonic()
@@ -160,6 +167,7 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
             )
         filters = Filters.from_dict(body.filters)
         history = [t.model_dump() for t in body.history]
+        who = audience(request)
         blocked = blocklist.blocked_answer(question)  # a fixed reply: no retrieval, no waiting in line
         if blocked is None and gate is not None and gate.waiting >= gate.max_waiting:  # full line: say so now, spend no thread
             return await busy(request, BusyError(
@@ -169,13 +177,13 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
             return await busy(request, BusyError(f"busy: {waiting} questions are waiting; try again in a minute"))
 
         def answer() -> tuple[Answer, list[str]]:  # with the questions its documents answer next (rag.suggest)
-            a = pipe.chat.ask(question, history, filters)
-            return a, pipe.suggester.follow_ups(a, question)
+            a = pipe.chat.ask(question, history, filters, who)
+            return a, pipe.suggester.follow_ups(a, question, who)
 
         ans, suggestions = (blocked, []) if blocked is not None else await anyio.to_thread.run_sync(
             answer, limiter=ask_threads)
         answer_id = await anyio.to_thread.run_sync(lambda: book.record_answer(
-            "api", question, ans, (time.monotonic() - t0) * 1000, blocked=blocked is not None))
+            log_channel("api", who), question, ans, (time.monotonic() - t0) * 1000, blocked=blocked is not None))
         return JSONResponse(
             {
                 "answer_id": answer_id,
@@ -205,26 +213,35 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
         if format not in ("json", "csv"):
             return JSONResponse({"detail": f"format must be json or csv, got {format!r}"}, status_code=400)
         profile = Profile.from_dict(body)
+        who = audience(request)
         if (waiting := ask_threads.statistics().tasks_waiting) >= pipe.settings.queue_max_size:
             # the same line as /api/ask's answers: bounded the same way
             return await busy(request, BusyError(f"busy: {waiting} requests are waiting; try again in a minute"))
-        res = await anyio.to_thread.run_sync(lambda: match(pipe.book, profile, limit), limiter=ask_threads)
+        res = await anyio.to_thread.run_sync(lambda: match(pipe.book, profile, limit, who), limiter=ask_threads)
         if format == "csv":
             return Response(to_csv(res, pipe.book.as_of), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": 'attachment; filename="policy-match.csv"'})
         return JSONResponse(match_json(res, profile, pipe.book.as_of))
 
     @app.get("/api/health")
-    async def health() -> dict[str, Any]:
-        return {"status": "ok", "documents": len(pipe.store.manifest()), "chunks": pipe.store.count()}
+    async def health(request: Request) -> dict[str, Any]:
+        # Counts of what the asker may see: the number of internal documents is not the public's either.
+        who = audience(request)
+        recs = [r for r in pipe.store.manifest().values() if who.sees(r.meta)]
+        chunks = pipe.store.count() if who.staff else sum(r.n_chunks for r in recs)
+        return {"status": "ok", "documents": len(recs), "chunks": chunks}
 
     @app.get("/api/documents")
-    async def documents() -> list[dict[str, Any]]:
-        return [document_summary(rec) for rec in sorted(pipe.store.manifest().values(), key=lambda r: r.source)]
+    async def documents(request: Request) -> list[dict[str, Any]]:
+        who = audience(request)
+        recs = sorted((r for r in pipe.store.manifest().values() if who.sees(r.meta)), key=lambda r: r.source)
+        return [document_summary(rec) for rec in recs]
 
     @app.get("/api/documents/{doc_id}")
-    async def document(doc_id: str) -> JSONResponse:
+    async def document(doc_id: str, request: Request) -> JSONResponse:
         rec = pipe.store.manifest().get(doc_id)
+        if rec is not None and not audience(request).sees(rec.meta):
+            rec = None  # an internal document asked for without a staff token: as if unknown
         text = pipe.store.doc_text(doc_id) if rec else None
         if rec is None or text is None:
             return JSONResponse({"detail": "no such document"}, status_code=404)
@@ -245,7 +262,9 @@ def document_summary(rec: Any) -> dict[str, Any]:
     return {
         "doc_id": rec.doc_id, "title": m.title or m.lead or rec.source, "doc_number": m.doc_number,
         "issuer": m.issuer, "date": m.date, "doc_type": m.doc_type, "source": rec.source, "n_chunks": rec.n_chunks,
+        "visibility": m.visibility,
     }
+
 
 
 __all__ = ["QueryError", "client_address", "create_app", "document_summary", "public_message"]

@@ -18,6 +18,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from . import scope
+from .access import PUBLIC_AUDIENCE, Audience
 from .answer import ExtractiveAnswerer, refusal
 from .intents import Intent, classify
 from .lexical import STOPWORDS
@@ -48,6 +49,9 @@ class Retriever(Protocol):
     def knows(self, term: str) -> bool: ...
 
     def unknown_identifiers(self, query: str) -> list[str]: ...
+
+    # Optional (``HybridRetriever.scoped``): the retriever seen by one audience (rag.access). A retriever
+    # without it (a test stub) holds no internal documents.
 
 
 # --- rule-based rewriting ---------------------------------------------------------------------------
@@ -313,23 +317,33 @@ class ChatEngine:
             return llm_rewrite(self.generative.chat_model, q, history)
         return rewrite_followup(q, history)
 
-    def ask(self, question: str, history: History | None = None, filters: Filters | None = None) -> Answer:
+    def ask(self, question: str, history: History | None = None, filters: Filters | None = None,
+            audience: Audience = PUBLIC_AUDIENCE) -> Answer:
         final: Answer | None = None
-        for _, ans in self.stream(question, history, filters):
+        for _, ans in self.stream(question, history, filters, audience):
             final = ans if ans is not None else final
         assert final is not None
         return final
 
     def stream(
-        self, question: str, history: History | None = None, filters: Filters | None = None
+        self, question: str, history: History | None = None, filters: Filters | None = None,
+        audience: Audience = PUBLIC_AUDIENCE,
     ) -> Iterator[tuple[str, Answer | None]]:
-        """(text so far, None) while the model writes, then (final text, Answer). Extractive: one item."""
-        if self.generative is None or self.gate is None:
-            yield from self._stream(question, history, filters)
+        """(text so far, None) while the model writes, then (final text, Answer). Extractive: one item.
+        Only the documents ``audience`` may see are searched, for the question and for the follow-up's
+        document alike: an internal document quoted in the history is not found for a public turn."""
+        engine = self.for_audience(audience)
+        if engine.generative is None or engine.gate is None:
+            yield from engine._stream(question, history, filters)
             return
         # Held for the whole question (a generator closed early, e.g. a browser gone, still releases it).
-        with self.gate.hold():
-            yield from self._stream(question, history, filters)
+        with engine.gate.hold():
+            yield from engine._stream(question, history, filters)
+
+    def for_audience(self, audience: Audience) -> ChatEngine:
+        """This engine over the retriever as ``audience`` sees it (the same answerers, gate and book)."""
+        scoped = getattr(self.retriever, "scoped", None)
+        return self if scoped is None else replace(self, retriever=scoped(audience))
 
     def search(self, question: str, history: History | None = None, filters: Filters | None = None
                ) -> tuple[str, Intent, RetrievalResult]:

@@ -106,8 +106,9 @@ def answered_right(turn: Turn, text: str, citations: Sequence[Citation], refused
 class TimedRetriever:
     """Wraps the engine's retriever: the time of each question's retrieval calls and its last hits."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Any, parent: TimedRetriever | None = None) -> None:
         self.inner = inner
+        self.parent = parent  # a view for one audience (``scoped``) counts into the wrapper it came from
         self.ms = 0.0
         self.hits: list[Hit] = []
 
@@ -117,9 +118,14 @@ class TimedRetriever:
     def retrieve(self, query: str, filters: Any = None, k: int | None = None) -> Any:
         t0 = time.perf_counter()
         res = self.inner.retrieve(query, filters, k)
-        self.ms += (time.perf_counter() - t0) * 1000
-        self.hits = list(res.hits)
+        into = self.parent or self
+        into.ms += (time.perf_counter() - t0) * 1000
+        into.hits = list(res.hits)
         return res
+
+    def scoped(self, audience: Any) -> TimedRetriever:
+        inner = self.inner.scoped(audience) if hasattr(self.inner, "scoped") else self.inner
+        return TimedRetriever(inner, self.parent or self)
 
     def __getattr__(self, name: str) -> Any:  # everything else (exact_docs, lexical …) as the inner one
         return getattr(self.inner, name)

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .access import path_visibility
 from .chunk import chunk_document
 from .clean import clean_text
 from .embed import BaseEmbedder
@@ -47,7 +48,8 @@ Progress = Callable[[int, int, str], None]  # (done, total, file name)
 _EMBED_GROUP = 2048
 # How documents are read: bumped when prepare() reads them differently (new metadata, measures, validity), so
 # that documents ingested by an older version are read again on the next ingest although their files are
-# unchanged. "2": support measures, validity and region (issue 10). "3": references to other documents (rag.links).
+# unchanged. "2": support measures, validity and region (issue 10). "3": references to other documents (rag.links)
+# and visibility (public/internal, issue 11) on every passage and doc record.
 PREPARE_VERSION = "3"
 
 
@@ -143,12 +145,14 @@ def load(path: Path, settings: Settings) -> SourceDoc:
     )
 
 
-def prepare(doc: SourceDoc, settings: Settings) -> Prepared:
-    """Clean, read metadata and chunk one loaded document (pure: no model, no store)."""
+def prepare(doc: SourceDoc, settings: Settings, visibility: str = "public") -> Prepared:
+    """Clean, read metadata and chunk one loaded document (pure: no model, no store). ``visibility`` (from
+    where the file lies: ``visibility_for``) goes into its metadata, so every passage carries it."""
     text = clean_text(doc.text)
     if not text:
         raise LoadError(doc.source, "no text left after cleaning")
     meta = extract_metadata(text)
+    meta.visibility = visibility
     meta.lead = lead(text)
     region = region_of(meta.issuer, meta.print_office, meta.title, meta.lead, addressee=meta.addressee or text[:80])
     meta.region = region.name if region is not None else None
@@ -191,6 +195,21 @@ def repair(store: ChromaStore, manifest: dict[str, DocRecord]) -> int:
     return len(stray)
 
 
+def visibility_for(path: Path, root: Path, settings: Settings) -> str:
+    """Public or internal, from the file's place below ``root`` (the folder the ingest was given; for a file
+    named by itself, the corpus folder when it lies in it, else the file's grandparent, so that its own
+    folder still counts): rag.access.path_visibility."""
+    path = path.resolve()
+    if not root.is_dir():
+        corpus = settings.corpus_dir.resolve()
+        root = corpus if corpus in path.parents else path.parent.parent
+    try:
+        rel = path.relative_to(root.resolve())
+    except ValueError:
+        rel = Path(path.parent.name) / path.name
+    return path_visibility(rel, settings.internal_globs)
+
+
 def _under(key: str, roots: list[Path]) -> bool:
     p = Path(key)
     return any(p == r or r in p.parents for r in roots)
@@ -213,10 +232,10 @@ def ingest(
         manifest = store.manifest()
         report.repaired = repair(store, manifest)
 
-        files: list[Path] = []
+        files: list[tuple[Path, Path]] = []  # (file, the path it was found under)
         for p in paths:
             try:
-                files.extend(iter_files([p]))
+                files.extend((f, p) for f in iter_files([p]))
             except LoadError as e:
                 report.errors.append({"file": e.file, "error": e.reason})
         report.files = len(files)
@@ -239,17 +258,20 @@ def ingest(
                 pending = writer.submit(_write, group, vectors, store, manifest, report)
                 group = []
 
-            for i, path in enumerate(files):
+            for i, (path, root) in enumerate(files):
                 doc_id = doc_id_for(path.resolve().as_posix())
                 try:
                     if doc_id not in seen:  # the same file named twice (a folder and a file in it): once
                         seen.add(doc_id)
                         doc = load(path, settings)
                         rec = manifest.get(doc_id)
-                        if rec is not None and rec.file_hash == doc.file_hash and rec.version == PREPARE_VERSION:
+                        vis = visibility_for(path, root, settings)
+                        # Unchanged bytes but a new visibility (RAG_INTERNAL_GLOBS changed): read again.
+                        if (rec is not None and rec.file_hash == doc.file_hash and rec.version == PREPARE_VERSION
+                                and rec.meta.visibility == vis):
                             report.skipped_unchanged += 1
                         else:
-                            group.append(prepare(doc, settings))
+                            group.append(prepare(doc, settings, vis))
                 except LoadError as e:
                     # Reported, and its last good version (if any) stays in the store: nothing is lost.
                     report.errors.append({"file": e.file, "error": e.reason})

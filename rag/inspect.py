@@ -14,7 +14,7 @@ from typing import Any
 
 from .access import PUBLIC
 from .errors import RagError, exit_code
-from .ingest import load, prepare
+from .ingest import load, prepare, visibility_for
 from .links import LinkedDoc, link_documents
 from .load import iter_files
 from .settings import ensure_tiktoken_offline, load_settings
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         ensure_tiktoken_offline()
         doc = load(args.file, settings)
-        prep = prepare(doc, settings)
+        prep = prepare(doc, settings, visibility_for(args.file, args.file, settings))  # as an ingest would
     except RagError as e:
         print(f"error: {e}", file=sys.stderr)
         return exit_code(e)

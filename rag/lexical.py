@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .access import PUBLIC_AUDIENCE, Audience, visibility_of
 from .metadata import find_doc_numbers, find_proposal_numbers
 from .store import ChromaStore
 
@@ -146,6 +147,8 @@ class _Loaded:
     codes: dict[str, np.ndarray]  # per-chunk filter field (source, doc_type, issuer) as a code into values
     values: dict[str, dict[Any, int]]  # field → {value: code}
     year: np.ndarray  # per-chunk year, -1 when unknown
+    public: np.ndarray  # per chunk: its document is public (rag.access); internal ones only staff see
+    doc_public: np.ndarray  # the same per row of doc_bm25
     bm25: Any  # over passages
     doc_bm25: Any  # over whole documents
     doc_set: set[str] | None = None  # the complete documents, built on first use
@@ -159,7 +162,7 @@ def index_text(text: str, m: dict[str, Any]) -> str:
     return f"{head}\n{text}"
 
 
-_FORMAT = 2  # on-disk layout of the index directory; another one is rebuilt from the store
+_FORMAT = 3  # on-disk layout of the index directory; another one is rebuilt from the store (3: public.npy)
 _CODED = ("source", "doc_type", "issuer")
 
 
@@ -193,12 +196,14 @@ class LexicalIndex:
             corpus: list[array[int]] = []
             fields: dict[str, list[Any]] = {f: [] for f in self.FILTER_FIELDS}
             doc_ids: list[str] = []
+            public: list[bool] = []
             for cid, text, m in self.store.chunk_rows():
                 rec = manifest.get(str(m.get("doc_id")))
                 if rec is None or rec.file_hash != m.get("file_hash"):
                     continue  # a chunk of an interrupted ingest: not part of the store's truth
                 ids.append(cid)
                 doc_ids.append(str(m["doc_id"]))
+                public.append(visibility_of(m) == "public")
                 corpus.append(_token_ids(tokenize(index_text(text, m)), vocab))
                 for f in self.FILTER_FIELDS:
                     fields[f].append(m.get(f, -1 if f == "year" else ""))
@@ -224,6 +229,7 @@ class LexicalIndex:
             np.save(tmp / "ids.npy", np.asarray(ids, dtype=str))
             np.save(tmp / "chunk_doc.npy", np.asarray([doc_row[d] for d in doc_ids], dtype=np.int32))
             np.save(tmp / "year.npy", np.asarray(fields["year"], dtype=np.int32))
+            np.save(tmp / "public.npy", np.asarray(public, dtype=bool))
             for f in _CODED:
                 distinct = sorted(set(fields[f]), key=str)
                 code = {v: i for i, v in enumerate(distinct)}
@@ -257,14 +263,21 @@ class LexicalIndex:
                 # mmap: the matrices stay in the page cache, shared by every process serving this data dir.
                 bm25 = bm25s.BM25.load(str(d / "bm25"), mmap=True, show_progress=False)
                 doc_bm25 = bm25s.BM25.load(str(d / "doc_bm25"), mmap=True, show_progress=False)
+            chunk_doc = np.load(d / "chunk_doc.npy")
+            public = np.load(d / "public.npy")
+            # A document is public when its passages are (all of a document's passages share its visibility).
+            doc_public = np.ones(len(meta["docs"]), dtype=bool)
+            doc_public[chunk_doc[~public]] = False
             return _Loaded(
                 fingerprint=meta["fingerprint"],
                 ids=ids,
                 docs=meta["docs"],
-                chunk_doc=np.load(d / "chunk_doc.npy"),
+                chunk_doc=chunk_doc,
                 codes={f: np.load(d / f"{f}.npy") for f in _CODED},
                 values={f: {v: i for i, v in enumerate(meta["values"][f])} for f in _CODED},
                 year=np.load(d / "year.npy"),
+                public=public,
+                doc_public=doc_public,
                 bm25=bm25,
                 doc_bm25=doc_bm25,
             )
@@ -289,8 +302,11 @@ class LexicalIndex:
         return self._loaded
 
     # searching ------------------------------------------------------------------------------------------
-    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
-        """Top ``k`` (chunk id, BM25 score) for the query, among the chunks where ``mask`` is True."""
+    def search(self, query: str, k: int, mask: np.ndarray | None = None,
+               audience: Audience = PUBLIC_AUDIENCE) -> list[tuple[str, float]]:
+        """Top ``k`` (chunk id, BM25 score) for the query, among the chunks where ``mask`` is True and that
+        ``audience`` may see. Passages it may not see are zeroed before scaling and before the top-k is taken:
+        k visible passages come back whatever the hidden ones score."""
         idx = self.ensure_fresh()
         if idx.bm25 is None:
             return []
@@ -298,10 +314,18 @@ class LexicalIndex:
         toks = [t for t in qtoks if t in idx.bm25.vocab_dict]
         if not toks:
             return []
-        scores = _unit(_bm25_scores(idx.bm25, toks))
+        raw = _bm25_scores(idx.bm25, toks)
+        if not audience.staff:
+            raw = np.where(idx.public, raw, 0.0)
+        scores = _unit(raw)
         dtoks = [t for t in qtoks if t in idx.doc_bm25.vocab_dict]
         if dtoks and self.DOC_WEIGHT:
-            scores += self.DOC_WEIGHT * _unit(_bm25_scores(idx.doc_bm25, dtoks))[idx.chunk_doc]
+            draw = _bm25_scores(idx.doc_bm25, dtoks)
+            if not audience.staff:
+                draw = np.where(idx.doc_public, draw, 0.0)
+            scores += self.DOC_WEIGHT * _unit(draw)[idx.chunk_doc]
+        if not audience.staff:
+            scores = np.where(idx.public, scores, 0.0)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         if k < len(scores):  # top-k without sorting the whole corpus (100k passages: ~10× faster)
@@ -369,20 +393,32 @@ class LexicalIndex:
             idx.doc_set = set(idx.docs)
         return idx.doc_set
 
-    def knows(self, term: str) -> bool:
-        """Whether any passage holds ``term``: each of its character bigrams is an indexed token (a
-        vocabulary lookup, no search)."""
+    def knows(self, term: str, audience: Audience = PUBLIC_AUDIENCE) -> bool:
+        """Whether any passage ``audience`` may see holds ``term``: each of its character bigrams is an indexed
+        token (a vocabulary lookup, no search; for the public, a token of some public passage)."""
         idx = self.ensure_fresh()
         if idx.bm25 is None:
             return False
-        vocab = idx.bm25.vocab_dict
         grams = bigrams(term.lower()) or [term.lower()]
-        return all(g in vocab for g in grams)
+        return all(self._seen_by(idx, g, audience) for g in grams)
 
-    def has_token(self, token: str) -> bool:
-        """Whether ``token`` is itself an indexed token (a 文号 or proposal number is one, whole)."""
+    def has_token(self, token: str, audience: Audience = PUBLIC_AUDIENCE) -> bool:
+        """Whether ``token`` is itself an indexed token (a 文号 or proposal number is one, whole) of a passage
+        ``audience`` may see."""
         idx = self.ensure_fresh()
-        return idx.bm25 is not None and token.lower() in idx.bm25.vocab_dict
+        return idx.bm25 is not None and self._seen_by(idx, token.lower(), audience)
+
+    @staticmethod
+    def _seen_by(idx: _Loaded, token: str, audience: Audience) -> bool:
+        vocab = idx.bm25.vocab_dict
+        if token not in vocab:
+            return False
+        if audience.staff or bool(idx.public.all()):
+            return True
+        indptr = idx.bm25.scores["indptr"]
+        t = vocab[token]
+        rows = idx.bm25.scores["indices"][int(indptr[t]) : int(indptr[t + 1])]
+        return bool(idx.public[rows].any())
 
     def idf_coverage(self, query: str, passage: str) -> float:
         """Share of the query's IDF mass found in a passage: a keyword-side relevance signal. A query token

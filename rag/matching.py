@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from . import markers
+from .access import PUBLIC_AUDIENCE, Audience
 from .errors import QueryError
 from .measures import KIND_LABEL, Measure
 from .policies import PolicyBook, PolicyDoc
@@ -131,6 +132,7 @@ class Match:
             "citation": {
                 "doc_id": d.doc_id, "title": d.title, "doc_number": d.meta.doc_number, "section": m.section,
                 "date": d.meta.date, "source": d.source, "text": m.text, "measure_id": m.id,
+                "visibility": d.meta.visibility,
             },
         }
 
@@ -240,14 +242,15 @@ class MatchResult:
     total: int = 0  # measures in the store
 
 
-def match(book: PolicyBook, p: Profile, limit: int = 100) -> MatchResult:
+def match(book: PolicyBook, p: Profile, limit: int = 100, audience: Audience = PUBLIC_AUDIENCE) -> MatchResult:
     """Measures for the profile, best first: by verdict, then how many of its needs they serve, then amount.
     Measures of another region (a Beijing district's, for a company in 鄂尔多斯) and, when needs are given,
-    measures about none of them are counted, not listed."""
+    measures about none of them are counted, not listed. Only documents ``audience`` sees are read (an
+    internal document's measures are neither listed nor counted for the public)."""
     as_of = book.as_of
     res = MatchResult([])
     seen: set[tuple[str, str]] = set()
-    for d in book.docs().values():
+    for d in book.visible(audience).values():
         for m in d.measures:
             res.total += 1
             served = needs_of(m, p.needs)

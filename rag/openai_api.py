@@ -8,6 +8,8 @@ are in an extra top-level field ``citations`` (with ``refused``, ``standalone_qu
 ``warnings``). ``stream: true`` sends server-sent events in the OpenAI chunk format, the extra fields on the
 last chunk. Bearer keys (``RAG_API_KEYS``; none = open), the per-address rate limit and the answer thread
 budget are those of ``/api/ask``; errors are OpenAI-shaped ``{"error": {"message", "type", "param", "code"}}``.
+Internal documents (rag.access) are searched for staff only: the staff token in ``X-Staff-Token`` (beside the
+API key), or as the Bearer key itself (staff tokens are API keys too).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .access import audience_from_headers, log_channel, token_list
 from .errors import BusyError, ConfigError, QueryError, RagError, StoreError
 from .llm import _MARK, message_text
 from .pipeline import Pipeline
@@ -100,8 +103,11 @@ def conversation(messages: Sequence[Message]) -> tuple[str, list[dict[str, str]]
 
 
 def citation_line(c: Citation) -> str:
-    """``[n] 《title》（文号）section date``, the parts a citation lacks left out."""
+    """``[n] 《title》（文号）section date``, the parts a citation lacks left out; ``[n] 内部 《…`` for an internal
+    document (only staff are shown one)."""
     head = f"《{c.title}》" if c.title else c.source
+    if c.visibility == "internal":
+        head = f"内部 {head}"
     if c.doc_number:
         head += f"（{c.doc_number}）"
     section = _WS.sub(" ", c.section or "").strip()
@@ -341,7 +347,11 @@ def mount_openai(app: FastAPI, pipe: Pipeline, *, limiter: Limiter, threads: any
     """Add ``/v1/chat/completions`` and ``/v1/models`` to ``app`` (built by ``rag.api.create_app``), spending
     from its rate ``limiter`` and answer ``threads``; ``address`` and ``public`` are the API's client address
     and error-message functions."""
+    # A staff token (rag.access) is an API key too: OpenAI clients send only Authorization, so a staff client
+    # puts its staff token there (or an API key there and the staff token in X-Staff-Token).
     keys = api_keys(pipe.settings.api_keys)
+    if keys:
+        keys = (*keys, *token_list(pipe.settings.staff_tokens))
     max_chars = pipe.settings.max_question_chars
     started = int(time.time())
 
@@ -402,15 +412,16 @@ def mount_openai(app: FastAPI, pipe: Pipeline, *, limiter: Limiter, threads: any
             return error_from(BusyError(f"busy: {waiting} questions are waiting; try again in a minute"), public)
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         blocked = pipe.blocklist.blocked_answer(question)  # the public word list: a fixed reply, no retrieval
+        who = audience_from_headers(request.headers, pipe.settings.staff_tokens)
 
         def record(ans: Answer) -> str | None:  # the question log (rag.logbook); never raises
-            return pipe.logbook.record_answer("openai", question, ans, (time.monotonic() - t0) * 1000,
-                                              blocked=blocked is not None)
+            return pipe.logbook.record_answer(log_channel("openai", who), question, ans,
+                                              (time.monotonic() - t0) * 1000, blocked=blocked is not None)
 
         if not body.stream:
             try:
                 ans = blocked if blocked is not None else await anyio.to_thread.run_sync(
-                    lambda: pipe.chat.ask(question, history, filters), limiter=threads)
+                    lambda: pipe.chat.ask(question, history, filters, who), limiter=threads)
             except Exception as e:
                 return error_from(e, public)
             out = completion_body(cid, created, ans, body.messages)
@@ -418,7 +429,8 @@ def mount_openai(app: FastAPI, pipe: Pipeline, *, limiter: Limiter, threads: any
             return JSONResponse(out)
         include_usage = bool((body.stream_options or {}).get("include_usage"))
         writer = ChunkWriter(cid, created, body.messages, include_usage)
-        items = iter([(blocked.text, blocked)]) if blocked is not None else pipe.chat.stream(question, history, filters)
+        items = (iter([(blocked.text, blocked)]) if blocked is not None
+                 else pipe.chat.stream(question, history, filters, who))
         return await _stream(_logged(items, record), writer, threads, public)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from .access import PUBLIC_AUDIENCE, Audience
 from .measures import Measure
 from .records import DocMeta
 from .store import DocRecord
@@ -57,14 +58,17 @@ def _norm(title: str) -> str:
 
 
 def link_repeals(docs: dict[str, PolicyDoc]) -> None:
-    """Mark the documents that another document of the corpus repeals (by title, or by a 文号 in it)."""
+    """Mark the documents that another document of the corpus repeals (by title, or by a 文号 in it). An
+    internal document repeals only internal ones: a public document's status (and the 被《…》废止 note that
+    names the repealer) must not depend on, or show, a document the public cannot see."""
     by_title = {_norm(d.meta.title): d for d in docs.values() if d.meta.title}
     by_number = {_norm(d.meta.doc_number): d for d in docs.values() if d.meta.doc_number}
     for d in docs.values():
         for t in d.validity.repeals:
             target = by_title.get(_norm(t)) or by_number.get(_norm(t))
-            if target is not None and target is not d:
-                target.repealed_by = d.title
+            if target is None or target is d or (PUBLIC_AUDIENCE.sees(target.meta) and not PUBLIC_AUDIENCE.sees(d.meta)):
+                continue
+            target.repealed_by = d.title
 
 
 class PolicyBook:
@@ -107,6 +111,11 @@ class PolicyBook:
         }
         link_repeals(docs)
         return docs
+
+    def visible(self, audience: Audience) -> dict[str, PolicyDoc]:
+        """The documents ``audience`` may see (rag.access): what matching and listings read."""
+        docs = self.docs()
+        return docs if audience.staff else {i: d for i, d in docs.items() if audience.sees(d.meta)}
 
     def get(self, doc_id: str) -> PolicyDoc | None:
         return self.docs().get(doc_id)

@@ -73,6 +73,9 @@ class DocMeta:
     validity_evidence: str | None = None
     open_end: bool | None = None
     repeals: str | None = None
+    # Not read from the text: public or internal (rag.access), from where the file lies; stored on every
+    # passage and the doc record, and filtered on inside every search.
+    visibility: str = "public"
 
     @property
     def heading(self) -> str | None:
@@ -144,6 +147,7 @@ class Citation:
     used: list[str] = field(default_factory=list)  # the sentences of it the answer uses (for highlighting)
     status: str | None = None  # validity of its document on the as-of day: current/expired/repealed/unknown
     valid_to: str | None = None
+    visibility: str = "public"  # its document's (rag.access): an internal one is marked 内部 for staff
 
     @classmethod
     def from_hit(cls, n: int, hit: Hit, used: list[str] | None = None) -> Citation:
@@ -159,6 +163,7 @@ class Citation:
             c.source,
             c.text,
             list(used or []),
+            visibility=c.meta.visibility,
         )
 
     def to_api(self) -> dict[str, Any]:
@@ -173,6 +178,7 @@ class Citation:
             "doc_id": self.doc_id,
             "status": self.status,
             "valid_to": self.valid_to,
+            "visibility": self.visibility,
         }
 
 
@@ -188,15 +194,17 @@ class RelatedDoc:
     doc_number: str | None
     date: str | None
     source: str
+    visibility: str = "public"
 
     @classmethod
     def from_hit(cls, hit: Hit) -> RelatedDoc:
         m = hit.chunk.meta
-        return cls(hit.chunk.doc_id, m.title or m.lead or hit.chunk.source, m.doc_number, m.date, hit.chunk.source)
+        return cls(hit.chunk.doc_id, m.title or m.lead or hit.chunk.source, m.doc_number, m.date, hit.chunk.source,
+                   m.visibility)
 
     def to_api(self) -> dict[str, Any]:
         return {"doc_id": self.doc_id, "title": self.title, "doc_number": self.doc_number, "date": self.date,
-                "source": self.source}
+                "source": self.source, "visibility": self.visibility}
 
 
 @dataclass

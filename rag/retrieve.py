@@ -15,6 +15,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from .access import PUBLIC_AUDIENCE, Audience
 from .embed import BaseEmbedder
 from .errors import QueryError
 from .lexical import LexicalIndex, query_tokens
@@ -149,6 +150,7 @@ class HybridRetriever:
         self._ids_fp: str | None = None
         self._by_docno: dict[str, set[str]] = {}
         self._by_proposal: dict[str, set[str]] = {}
+        self._internal: frozenset[str] = frozenset()  # internal documents' ids (rag.access)
 
     # identifiers ----------------------------------------------------------------------------------------
     def _identifier_maps(self) -> None:
@@ -158,45 +160,71 @@ class HybridRetriever:
         with self._ids_lock:
             by_docno: dict[str, set[str]] = {}
             by_prop: dict[str, set[str]] = {}
+            internal: set[str] = set()
             for did, rec in self.store.manifest().items():
+                if not PUBLIC_AUDIENCE.sees(rec.meta):
+                    internal.add(did)
                 if rec.meta.doc_number:
                     by_docno.setdefault(rec.meta.doc_number, set()).add(did)
                 if rec.meta.proposal_number:
                     by_prop.setdefault(rec.meta.proposal_number.lstrip("0"), set()).add(did)
-            self._by_docno, self._by_proposal, self._ids_fp = by_docno, by_prop, idx.fingerprint
+            self._by_docno, self._by_proposal, self._internal = by_docno, by_prop, frozenset(internal)
+            self._ids_fp = idx.fingerprint
 
-    def exact_docs(self, query: str) -> list[str]:
-        """Documents the query names exactly, by 文号 or by proposal number."""
+    def exact_docs(self, query: str, audience: Audience = PUBLIC_AUDIENCE) -> list[str]:
+        """Documents the query names exactly, by 文号 or by proposal number, among those ``audience`` sees
+        (the maps are looked up with the hidden documents taken out: a public 文号 shared with an internal
+        document still finds the public one)."""
         self._identifier_maps()
+        hidden = frozenset() if audience.staff else self._internal
         found: list[str] = []
         for dn in find_doc_numbers(query):
             # The longest form some document carries (a place typed before the 机关代字 is not part of it).
-            docs = next((self._by_docno[v] for v in doc_number_variants(dn) if v in self._by_docno), set())
+            docs = next((d for v in doc_number_variants(dn) if (d := self._by_docno.get(v, set()) - hidden)), set())
             found += sorted(docs)
         for pn in find_proposal_numbers(query):
-            found += sorted(self._by_proposal.get(pn.lstrip("0"), ()))
+            found += sorted(self._by_proposal.get(pn.lstrip("0"), set()) - hidden)
         return list(dict.fromkeys(found))
 
+    def internal_docs(self) -> frozenset[str]:
+        """The ids of the internal documents (rag.access), as of the keyword index's state."""
+        self._identifier_maps()
+        return self._internal
+
+    def sees_doc(self, doc_id: str, audience: Audience) -> bool:
+        """Whether ``audience`` may see the document ``doc_id`` (unknown documents: whatever; callers check)."""
+        return audience.staff or doc_id not in self.internal_docs()
+
+    def scoped(self, audience: Audience) -> ScopedRetriever:
+        """This retriever with ``audience`` fixed: what the chat engine uses for one question."""
+        return ScopedRetriever(self, audience)
+
     # the channels ---------------------------------------------------------------------------------------
-    def dense(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
-        ranked = self._dense_ids(query, k, filters)
+    def dense(self, query: str, k: int, filters: Filters | None = None,
+              audience: Audience = PUBLIC_AUDIENCE) -> list[tuple[Chunk, float]]:
+        ranked = self._dense_ids(query, k, filters, audience)
         return self._complete(ranked, {c.id: c for c in self.store.get_chunks([i for i, _ in ranked])})
 
-    def _dense_ids(self, query: str, k: int, filters: Filters | None) -> list[tuple[str, float]]:
+    def _dense_ids(self, query: str, k: int, filters: Filters | None,
+                   audience: Audience = PUBLIC_AUDIENCE) -> list[tuple[str, float]]:
         vec = self.embedder.embed_query_vec(query)
-        return self.store.query_ids(vec, k, where=(filters or Filters()).where())
+        return self.store.query_ids(vec, k, where=with_audience((filters or Filters()).where(), audience))
 
     def _complete(self, ranked: list[tuple[str, float]], rows: dict[str, Chunk]) -> list[tuple[Chunk, float]]:
         complete = self.lexical.doc_ids()
         # skip a half-written document (and a passage deleted since the query)
         return [(rows[i], s) for i, s in ranked if i in rows and rows[i].doc_id in complete]
 
-    def keyword(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+    def keyword(self, query: str, k: int, filters: Filters | None = None,
+                audience: Audience = PUBLIC_AUDIENCE) -> list[tuple[str, float]]:
         mask = self.lexical.mask(**(filters or Filters()).as_kwargs())
-        return self.lexical.search(query, k, mask)
+        return self.lexical.search(query, k, mask, audience)
 
     # the whole thing ------------------------------------------------------------------------------------
-    def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None) -> RetrievalResult:
+    def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None,
+                 audience: Audience = PUBLIC_AUDIENCE) -> RetrievalResult:
+        """The passages for ``query`` among the documents ``audience`` may see: both channels and the exact
+        lookup apply it inside their search (a Chroma ``where``, the keyword mask, the identifier maps)."""
         cfg = self.config
         query = query.strip()
         if not query:
@@ -207,9 +235,9 @@ class HybridRetriever:
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
 
-        dense_ids = self._dense_ids(query, cfg.candidates, filters)
-        keyword = self.keyword(query, cfg.candidates, filters)
-        exact = self.exact_docs(query)
+        dense_ids = self._dense_ids(query, cfg.candidates, filters, audience)
+        keyword = self.keyword(query, cfg.candidates, filters, audience)
+        exact = self.exact_docs(query, audience)
         # Both channels' passages in one get (a Chroma call costs about the same for 30 rows or 60).
         wanted = list(dict.fromkeys([i for i, _ in dense_ids] + [i for i, _ in keyword]))
         rows = {c.id: c for c in self.store.get_chunks(wanted)}
@@ -274,7 +302,7 @@ class HybridRetriever:
                 overlap = sum(t in low for t in qtok)
                 h.score += 1.0 + overlap * 0.01 + (0.005 if c.ordinal == 0 else 0.0)
 
-    def source_of(self, text: str) -> str | None:
+    def source_of(self, text: str, audience: Audience = PUBLIC_AUDIENCE) -> str | None:
         """The file an earlier answer quoted: the document whose passages hold, verbatim, most of the
         answer's longest sentences (answers quote sentences whole, followed by their [n] marker; the same
         sentence may stand in two documents, a notice and its reprint). None when no sentence is found
@@ -290,27 +318,29 @@ class HybridRetriever:
         votes: dict[str, int] = {}
         for sent in sents:
             norm = _norm(sent)
-            for c in self.store.get_chunks([cid for cid, _ in self.lexical.search(sent, 5)]):
+            for c in self.store.get_chunks([cid for cid, _ in self.lexical.search(sent, 5, None, audience)]):
                 if norm in _norm(c.text):
                     votes[c.source] = votes.get(c.source, 0) + 1
         if votes:
             return max(votes, key=lambda src: votes[src])  # ties: the first found (best keyword match)
         # An answer from the metadata (…的成文日期：…) quotes no sentence but names its document's 文号.
-        for did in self.exact_docs(" ".join(find_doc_numbers(text)[:1])):
+        for did in self.exact_docs(" ".join(find_doc_numbers(text)[:1]), audience):
             chunks = self.store.get_chunks(self.lexical.doc_chunk_ids(did)[:1])
             if chunks:
                 return chunks[0].source
         return None
 
-    def knows(self, term: str) -> bool:
-        """Whether the corpus holds ``term`` anywhere (银川 in a corpus without it: False)."""
-        return self.lexical.knows(term)
+    def knows(self, term: str, audience: Audience = PUBLIC_AUDIENCE) -> bool:
+        """Whether the corpus ``audience`` sees holds ``term`` anywhere (银川 in a corpus without it: False)."""
+        return self.lexical.knows(term, audience)
 
-    def unknown_identifiers(self, query: str) -> list[str]:
-        """文号 and proposal numbers in the query that no document has and no passage mentions."""
+    def unknown_identifiers(self, query: str, audience: Audience = PUBLIC_AUDIENCE) -> list[str]:
+        """文号 and proposal numbers in the query that no document ``audience`` sees has and none of its
+        passages mentions (an internal 文号 asked publicly is unknown, as if it did not exist)."""
         out = [dn for dn in find_doc_numbers(query)
-               if not any(self.lexical.has_token(v) for v in doc_number_variants(dn))]
-        out += [f"第{pn}号" for pn in find_proposal_numbers(query) if not self.lexical.has_token(f"第{pn}号")]
+               if not any(self.lexical.has_token(v, audience) for v in doc_number_variants(dn))]
+        out += [f"第{pn}号" for pn in find_proposal_numbers(query)
+                if not self.lexical.has_token(f"第{pn}号", audience)]
         return out
 
     def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
@@ -370,6 +400,52 @@ class HybridRetriever:
         )
 
 
+def with_audience(where: dict[str, Any] | None, audience: Audience) -> dict[str, Any] | None:
+    """A Chroma ``where`` with the audience's condition added (every passage carries ``visibility``)."""
+    extra = audience.where()
+    if extra is None or where is None:
+        return where or extra
+    return {"$and": [*where["$and"], extra]} if "$and" in where else {"$and": [where, extra]}
+
+
+@dataclass(frozen=True)
+class ScopedRetriever:
+    """A ``HybridRetriever`` seen by one audience: the chat engine's retriever for one question, so that the
+    rewrite, the follow-up's document, the search, the scope checks and the suggestions all see the same
+    documents. Everything not listed here is the retriever's own (``document_chunks`` of a document already
+    found)."""
+
+    inner: HybridRetriever
+    audience: Audience
+
+    def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None) -> RetrievalResult:
+        return self.inner.retrieve(query, filters, k, self.audience)
+
+    def source_of(self, text: str) -> str | None:
+        return self.inner.source_of(text, self.audience)
+
+    def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        return self.inner.document_texts([d for d in doc_ids if self.inner.sees_doc(d, self.audience)])
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        return self.inner.document_chunks(doc_id) if self.inner.sees_doc(doc_id, self.audience) else []
+
+    def knows(self, term: str) -> bool:
+        return self.inner.knows(term, self.audience)
+
+    def unknown_identifiers(self, query: str) -> list[str]:
+        return self.inner.unknown_identifiers(query, self.audience)
+
+    def keyword(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        return self.inner.keyword(query, k, filters, self.audience)
+
+    def exact_docs(self, query: str) -> list[str]:
+        return self.inner.exact_docs(query, self.audience)
+
+    def scoped(self, audience: Audience) -> ScopedRetriever:
+        return ScopedRetriever(self.inner, audience)
+
+
 def hit_metadata(h: Hit) -> dict[str, Any]:
     m = {k: v for k, v in h.chunk.meta.to_dict().items()}
     m.update(
@@ -396,11 +472,12 @@ class PolicyRetriever(BaseRetriever):
     hybrid: HybridRetriever
     filters: Filters | None = None
     k: int = 5
+    audience: Audience = PUBLIC_AUDIENCE
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
-        res = self.hybrid.retrieve(query, self.filters, self.k)
+        res = self.hybrid.retrieve(query, self.filters, self.k, self.audience)
         return [
             Document(page_content=h.chunk.text, metadata=hit_metadata(h), id=h.chunk.id) for h in res.hits
         ]

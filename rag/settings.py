@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     admin_token: str = ""
     # Internal documents (rag.access): visible only to requests carrying one of these tokens.
     staff_tokens: str = Field(default="", description="staff bearer tokens (comma-separated); none = no staff")
+    # Besides folders named internal/内部: paths (relative to the ingested folder) that are internal too.
+    internal_globs: str = Field(default="", description="comma-separated fnmatch patterns of internal files")
     api_keys: str = Field(default="", description="bearer keys for /v1 (comma-separated); empty = open")
     embed_origins: str = Field(default="", description="sites that may frame /embed (space/comma-separated; * = any)")
     max_question_chars: int = Field(default=500, gt=0)

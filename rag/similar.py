@@ -156,7 +156,8 @@ _OUTLINE_PASSAGES = 6
 
 
 class OutlineRetriever(Protocol):
-    def retrieve(self, query: str, filters: Any = None, k: int | None = None) -> Any: ...
+    def retrieve(self, query: str, filters: Any = None, k: int | None = None,
+                 audience: Audience = PUBLIC_AUDIENCE) -> Any: ...
 
 
 class OutlineModel(Protocol):
@@ -176,11 +177,8 @@ def draft_outline(
     retrieve; every point cites a passage [n], checked and renumbered like a generated answer (rag.llm): an
     outline citing nothing is refused."""
     query = " ".join(words[:10]) or text[:200]
-    hits = [
-        h
-        for h in retriever.retrieve(query, k=_OUTLINE_PASSAGES).hits
-        if links.get(h.chunk.doc_id, audience) is not None
-    ]
+    # the audience applies inside the search (rag.access): k passages it may see
+    hits = retriever.retrieve(query, k=_OUTLINE_PASSAGES, audience=audience).hits
     ans = model.answer(OUTLINE_QUESTION.format(text=text[:_OUTLINE_TEXT]), hits)
     return {
         "draft": True,

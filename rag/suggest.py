@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .access import PUBLIC_AUDIENCE, Audience
 from .errors import RagError
 from .forms import cn_date, top_parts
 from .records import Answer, Chunk, DocMeta
@@ -273,7 +274,8 @@ class SuggestSource(Protocol):
 
     def document_chunks(self, doc_id: str) -> list[Chunk]: ...
 
-    def keyword(self, query: str, k: int, filters: Any = None) -> list[tuple[str, float]]: ...
+    def keyword(self, query: str, k: int, filters: Any = None, audience: Audience = PUBLIC_AUDIENCE
+                ) -> list[tuple[str, float]]: ...
 
 
 class Suggester:
@@ -281,8 +283,10 @@ class Suggester:
     questions are computed once per store state (the keyword index's fingerprint)."""
 
     def __init__(self, source: SuggestSource, chunk_ids_of: Callable[[str], list[str]],
-                 fingerprint: Callable[[], str], n_examples: int = 5, n_follow_ups: int = 3) -> None:
+                 fingerprint: Callable[[], str], n_examples: int = 5, n_follow_ups: int = 3,
+                 sees_doc: Callable[[str, Audience], bool] | None = None) -> None:
         self.source = source
+        self.sees_doc = sees_doc  # (doc id, audience) → may it be read (rag.access); None: every document
         self.chunk_ids_of = chunk_ids_of
         self.fingerprint = fingerprint
         self.n_examples = n_examples
@@ -290,13 +294,13 @@ class Suggester:
         self._lock = threading.Lock()
         self._fp: str | None = None
         self._docs: dict[str, DocQuestions | None] = {}
-        self._checked: dict[tuple[str, str], bool] = {}
+        self._checked: dict[tuple[str, str, bool], bool] = {}
 
     @classmethod
     def of(cls, retriever: HybridRetriever) -> Suggester:
         """The suggester over a pipeline's retriever and keyword index."""
         lex = retriever.lexical
-        return cls(retriever, lex.doc_chunk_ids, lambda: lex.ensure_fresh().fingerprint)
+        return cls(retriever, lex.doc_chunk_ids, lambda: lex.ensure_fresh().fingerprint, sees_doc=retriever.sees_doc)
 
     def _fresh(self) -> None:
         fp = self.fingerprint()
@@ -315,14 +319,14 @@ class Suggester:
             self._docs[doc_id] = qs
         return qs
 
-    def answers(self, question: str, doc_id: str) -> bool:
-        """Whether the keyword channel's best passage for ``question`` is in ``doc_id`` (a cheap stand-in for
-        asking it: one BM25 search, no embedding)."""
-        key = (question, doc_id)
+    def answers(self, question: str, doc_id: str, audience: Audience = PUBLIC_AUDIENCE) -> bool:
+        """Whether the keyword channel's best passage for ``question``, among what ``audience`` sees, is in
+        ``doc_id`` (a cheap stand-in for asking it: one BM25 search, no embedding)."""
+        key = (question, doc_id, audience.staff)
         with self._lock:
             if key in self._checked:
                 return self._checked[key]
-        top = self.source.keyword(question, 1)
+        top = self.source.keyword(question, 1, None, audience)
         ok = bool(top) and top[0][0] in set(self.chunk_ids_of(doc_id))
         with self._lock:
             if len(self._checked) > 8192:
@@ -330,28 +334,31 @@ class Suggester:
             self._checked[key] = ok
         return ok
 
-    def examples(self, records: Iterable[DocRecord], n: int | None = None) -> list[str]:
-        """Example questions over the store's documents (its manifest records): documents with a clean title
-        first, the newest first, then by file name; at most 20 documents are read."""
+    def examples(self, records: Iterable[DocRecord], n: int | None = None,
+                 audience: Audience = PUBLIC_AUDIENCE) -> list[str]:
+        """Example questions over the store's documents (its manifest records) that ``audience`` sees:
+        documents with a clean title first, the newest first, then by file name; at most 20 documents are
+        read."""
         self._fresh()
         ranked = sorted(
-            (r for r in records if all(clean_enough(x) for x in (r.meta.title, r.meta.lead) if x)),
+            (r for r in records
+             if audience.sees(r.meta) and all(clean_enough(x) for x in (r.meta.title, r.meta.lead) if x)),
             key=lambda r: (not clean_enough(r.meta.title), _neg_date(r.meta.date), r.source),
         )
         docs = [d for r in ranked[:20] if (d := self.questions_of(r.doc_id)) is not None]
-        return pick_examples(docs, n or self.n_examples, self.answers)
+        return pick_examples(docs, n or self.n_examples, lambda q, d: self.answers(q, d, audience))
 
-    def follow_ups(self, answer: Answer, asked: str = "") -> list[str]:
+    def follow_ups(self, answer: Answer, asked: str = "", audience: Audience = PUBLIC_AUDIENCE) -> list[str]:
         """Two or three questions the answer's documents answer (its cited ones; for a refusal, the related
-        documents it lists)."""
+        documents it lists), checked against what ``audience`` sees."""
         ids = [c.doc_id for c in answer.citations] if not answer.refused else [r.doc_id for r in answer.related]
-        ids = list(dict.fromkeys(ids))[:3]
+        ids = [i for i in dict.fromkeys(ids) if self.sees_doc is None or self.sees_doc(i, audience)][:3]
         if not ids:
             return []
         try:
             self._fresh()
             docs = [d for i in ids if (d := self.questions_of(i)) is not None]
-            return pick_follow_ups(answer, docs, asked, self.n_follow_ups, self.answers)
+            return pick_follow_ups(answer, docs, asked, self.n_follow_ups, lambda q, d: self.answers(q, d, audience))
         except RagError:
             raise  # the store failed: the answer's request fails with it (StoreError → 503)
         except Exception:  # suggestions are an extra: a bug here must not cost the user the answer

@@ -3,7 +3,9 @@
 Everything from a document or a user is rendered as text: the chatbot does not render Markdown or HTML,
 and every piece put into the sources panel goes through ``html.escape``. Errors reach the user as
 ``gr.Error`` with a plain message, never a stack trace. The admin tab acts only when ``RAG_ADMIN_TOKEN`` is
-set and entered; the public chat can never change the store.
+set and entered; the public chat can never change the store. Staff sign in (工作人员登录) with one of
+``RAG_STAFF_TOKENS`` for the browser session: their questions, the document viewer and the 政策匹配 tab then
+see internal documents too (rag.access), marked 内部; the token is checked again on every request.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 import gradio as gr
 
-from .access import PUBLIC_AUDIENCE
+from .access import PUBLIC_AUDIENCE, STAFF_AUDIENCE, Audience, is_staff_token, log_channel
 from .api import RateLimiter, client_address, public_message
 from .errors import BusyError, IngestLockedError, QueryError, RagError, StoreError
 from .ingest import delete_document
@@ -48,6 +50,7 @@ CSS = """
 .source .passage {white-space:pre-wrap;line-height:1.6}
 .source mark {background:#fff3a3}
 .source .expired {color:#b00020;font-weight:bold} .source .current {color:#0a7a2f}
+.internal {color:#fff;background:#8a4b00;border-radius:3px;padding:0 4px;font-size:12px;font-weight:bold}
 .doc-view {white-space:pre-wrap;line-height:1.7;max-height:520px;overflow:auto;font-size:14px}
 """
 
@@ -82,7 +85,8 @@ def answer_panel(question: str, ans: Answer) -> str:
         head = f'<p class="searched">检索问题：{_e(ans.question)}</p>'
     if ans.related:
         items = "".join(
-            f"<li>{_e(r.title)}{' · ' + _e(r.doc_number) if r.doc_number else ''}{' · ' + _e(r.date) if r.date else ''}</li>"
+            f"<li>{INTERNAL_TAG if r.visibility == 'internal' else ''}{_e(r.title)}"
+            f"{' · ' + _e(r.doc_number) if r.doc_number else ''}{' · ' + _e(r.date) if r.date else ''}</li>"
             for r in ans.related
         )
         return f'{head}<div class="related"><b>相关文件</b>（未找到直接依据，仅供参考）<ul>{items}</ul></div>'
@@ -102,11 +106,22 @@ def sources_html(citations: list[Citation]) -> str:
             meta += f' · <span class="expired">{_e(STATUS_LABEL[c.status])}{_e(end)}</span>'
         elif c.status == "current":
             meta += f' · <span class="current">{_e(STATUS_LABEL[c.status])}</span>'
+        tag = INTERNAL_TAG if c.visibility == "internal" else ""
         cards.append(
-            f'<div class="source"><b>[{c.n}] {_e(c.title or c.source)}</b>'
+            f'<div class="source"><b>[{c.n}] {tag}{_e(c.title or c.source)}</b>'
             f'<div class="meta">{meta}</div><div class="passage">{highlight(c.text, c.used)}</div></div>'
         )
     return "".join(cards)
+
+
+INTERNAL_TAG = '<span class="internal">内部</span> '
+SIGNED_OUT = "未登录：只查询公开文件。"
+
+
+def audience_of(token: str | None, settings: Settings) -> Audience:
+    """The audience of a chat session from the staff token it signed in with (checked on every request: a
+    token removed from RAG_STAFF_TOKENS signs its sessions out)."""
+    return STAFF_AUDIENCE if is_staff_token(token, settings.staff_tokens) else PUBLIC_AUDIENCE
 
 
 def _safe_name(name: str) -> str:
@@ -137,7 +152,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
 
     def respond(
         question: str, history: list[dict[str, Any]], doc_type: str, issuer: str, y_from: float | None,
-        y_to: float | None, current: bool, request: gr.Request,
+        y_to: float | None, current: bool, staff_token: str | None, request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         t0, question = time.monotonic(), (question or "").strip()
         if not question:
@@ -153,15 +168,17 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
         shown = [*earlier, {"role": "user", "content": _e(question)}, {"role": "assistant", "content": "…"}]
         yield shown, "", gr.update(), "", None
         blocked = pipe.blocklist.blocked_answer(question)  # rag.blocklist: a fixed reply, no retrieval
+        who = audience_of(staff_token, settings)
         try:
             final: Answer | None = None
             for text, ans in [(blocked.text, blocked)] if blocked else pipe.chat.stream(
-                    question, turns, _filters(doc_type, issuer, y_from, y_to, current)):
+                    question, turns, _filters(doc_type, issuer, y_from, y_to, current), who):
                 shown[-1] = {"role": "assistant", "content": _e(text)}
                 final = ans or final
                 if ans is None:
                     yield shown, "", gr.update(), "", None
-            follow = pipe.suggester.follow_ups(final, question) if final is not None and not blocked else []  # rag.suggest
+            follow = (pipe.suggester.follow_ups(final, question, who)  # rag.suggest
+                      if final is not None and not blocked else [])
         except BusyError:
             raise gr.Error("系统繁忙：等待回答的问题太多，请稍后再试") from None
         except StoreError:  # the store's server is down: the app recovers by itself when it is back
@@ -174,11 +191,12 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
             log.exception("chat failed")
             raise gr.Error("内部错误，请稍后再试") from None
         assert final is not None
-        answer_id = pipe.logbook.record_answer("chat", question, final, (time.monotonic() - t0) * 1000,
-                                               blocked=blocked is not None)
+        answer_id = pipe.logbook.record_answer(log_channel("chat", who), question, final,
+                                               (time.monotonic() - t0) * 1000, blocked=blocked is not None)
         if follow:  # buttons under the answer: questions its documents answer
             shown[-1] = {**shown[-1], "options": [{"value": q, "label": q} for q in follow]}
-        choices = [(f"[{c.n}] {c.title or c.source}", c.doc_id) for c in final.citations]
+        choices = [(f"[{c.n}] {'（内部）' if c.visibility == 'internal' else ''}{c.title or c.source}", c.doc_id)
+                   for c in final.citations]
         value = choices[0][1] if choices else None
         yield shown, answer_panel(question, final), gr.update(choices=choices, value=value), "", answer_id
 
@@ -187,22 +205,37 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
         v = evt.value
         return str(v.get("value") or v.get("label") or "") if isinstance(v, dict) else str(v or "")
 
-    def open_doc(doc_id: str | None) -> str:
+    def open_doc(doc_id: str | None, staff_token: str | None) -> str:
         if not doc_id:
             return "<p>请先选择一个引用的文件</p>"
         rec = pipe.store.manifest().get(doc_id)
+        if rec is not None and not audience_of(staff_token, settings).sees(rec.meta):
+            rec = None  # signed out since the answer (or never staff): as if it were not there
         text = pipe.store.doc_text(doc_id) if rec else None
         if rec is None or text is None:
             raise gr.Error("该文件已不在库中")
         head = " · ".join(_e(x) for x in (rec.meta.doc_number, rec.meta.issuer, rec.meta.date, rec.source) if x)
-        links = links_html(pipe.links.links(doc_id, PUBLIC_AUDIENCE))  # rag.links: cites, 被引用, same proposal
-        return (f"<h3>{_e(rec.meta.title or rec.meta.lead or rec.source)}</h3><p>{head}</p>"
+        tag = INTERNAL_TAG if rec.meta.visibility == "internal" else ""
+        # rag.links: cites, 被引用, same proposal — as this session's audience may see them
+        links = links_html(pipe.links.links(doc_id, audience_of(staff_token, settings)))
+        return (f"<h3>{tag}{_e(rec.meta.title or rec.meta.lead or rec.source)}</h3><p>{head}</p>"
                 f"<div class='doc-view'>{_e(text)}</div>{links}")
 
-    def open_linked(evt: gr.EventData) -> str:
+    def open_linked(staff_token: str | None, evt: gr.EventData) -> str:
         """A document link clicked in the viewer (rag.ui_links.DOC_VIEW_JS): that document, in its place."""
         doc = getattr(evt, "doc", None)
-        return open_doc(doc if isinstance(doc, str) else None)
+        return open_doc(doc if isinstance(doc, str) else None, staff_token)
+
+    # staff sign-in (rag.access) ---------------------------------------------------------------------
+    def sign_in(token: str, request: gr.Request) -> tuple[str, str, str]:
+        if limiter is not None and not limiter.allow(client_address(request)):  # no guessing at full speed
+            raise gr.Error("操作太频繁，请一分钟后再试")
+        if not is_staff_token(token, settings.staff_tokens):
+            return "", "口令不正确：仍只能查询公开文件。", ""
+        return (token or "").strip(), "已登录（工作人员）：可查询内部文件，引用中标注“内部”。", ""
+
+    def sign_out() -> tuple[str, str]:
+        return "", SIGNED_OUT
 
     # admin ------------------------------------------------------------------------------------------
     def _check(token: str) -> None:
@@ -212,15 +245,18 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
 
     def _doc_choices() -> list[tuple[str, str]]:
         recs = sorted(pipe.store.manifest().values(), key=lambda r: r.source)
-        return [(f"{r.source} — {r.meta.title or r.meta.lead or ''}"[:80], r.doc_id) for r in recs]
+        return [(f"{'（内部）' if r.meta.visibility == 'internal' else ''}{r.source} — {r.meta.title or r.meta.lead or ''}"[:80],
+                 r.doc_id) for r in recs]
 
     def admin_list(token: str) -> Any:
         _check(token)
         return gr.update(choices=_doc_choices(), value=None)
 
-    def admin_upload(token: str, files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, Any]:  # noqa: B008 (Gradio injects it)
+    def admin_upload(token: str, files: list[Any] | None, internal: bool = False,
+                     progress: gr.Progress = gr.Progress()) -> tuple[str, Any]:  # noqa: B008 (Gradio injects it)
         _check(token)
-        corpus = settings.corpus_dir
+        # An internal upload goes to the corpus's internal/ folder: internal by where it lies (rag.access).
+        corpus = settings.corpus_dir / "internal" if internal else settings.corpus_dir
         corpus.mkdir(parents=True, exist_ok=True)
         for f in files or []:
             src = Path(f if isinstance(f, str) else f.name)
@@ -253,10 +289,11 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
         rec, n = done
         return f"已删除 {rec.source}（{n} 个段落）", gr.update(choices=_doc_choices(), value=None)
 
-    manifest = pipe.store.manifest().values()
+    # The page is the same for everyone: its filter choices and examples come from public documents only.
+    manifest = [r for r in pipe.store.manifest().values() if PUBLIC_AUDIENCE.sees(r.meta)]
     issuers = sorted({r.meta.issuer for r in manifest if r.meta.issuer})
     types = sorted({r.meta.doc_type for r in manifest})
-    examples = pipe.suggester.examples(manifest)  # drawn from the corpus (rag.suggest)
+    examples = pipe.suggester.examples(manifest, audience=PUBLIC_AUDIENCE)  # drawn from the corpus (rag.suggest)
 
     with gr.Blocks(title="政策问答 policy-qa") as demo:
         gr.Markdown("## 政策文件问答\n回答只摘自已收录的文件，每句都注明出处。")
@@ -268,6 +305,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
                         elem_id="chat",
                     )
                     last_id = gr.State(None)  # the last answer's id in the question log (rag.logbook)
+                    staff = gr.State("")  # the staff token this browser session signed in with ("" = public)
                     feedback_bar(pipe, last_id, limiter)
                     box = gr.Textbox(label="问题", placeholder=f"输入问题（不超过 {max_chars} 字）", max_length=max_chars,
                                      elem_id="question")
@@ -287,13 +325,19 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
                             y_to = gr.Number(label="截止年份", precision=0)
                         current = gr.Checkbox(label="只看现行有效（不含已失效、已废止的文件）", value=False,
                                               elem_id="current-only")
+                    with gr.Accordion("工作人员登录", open=False, elem_id="staff-login"):
+                        staff_box = gr.Textbox(label="工作人员口令", type="password", elem_id="staff-token")
+                        with gr.Row():
+                            signin = gr.Button("登录", elem_id="staff-signin")
+                            signout = gr.Button("退出", elem_id="staff-signout")
+                        staff_status = gr.Markdown(SIGNED_OUT, elem_id="staff-status")
                 with gr.Column(scale=2):
                     gr.Markdown("### 引用来源")
                     sources = gr.HTML("<p>提问后在这里显示引用的原文段落。</p>", elem_id="sources")
                     doc_pick = gr.Dropdown(label="引用的文件", choices=[], elem_id="doc-pick")
                     view = gr.Button("查看全文", elem_id="view-doc")
             doc_view = gr.HTML(elem_id="doc-view", js_on_load=DOC_VIEW_JS)
-            ins = [box, chat, doc_type, issuer, y_from, y_to, current]
+            ins = [box, chat, doc_type, issuer, y_from, y_to, current, staff]
             outs = [chat, sources, doc_pick, box, last_id]
             # Both triggers share one concurrency group, so the limit holds for questions however asked.
             send.click(respond, ins, outs, api_visibility="private", concurrency_id="answer",
@@ -305,14 +349,19 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
                 respond, ins, outs, api_visibility="private", concurrency_id="answer", concurrency_limit=answer_slots)
             clear.click(lambda: ([], "", gr.update(choices=[], value=None), ""), None, [chat, sources, doc_pick, doc_view],
                         api_visibility="private")
-            view.click(open_doc, [doc_pick], [doc_view], api_visibility="private")
-            doc_view.click(open_linked, None, [doc_view], api_visibility="private")
+            view.click(open_doc, [doc_pick, staff], [doc_view], api_visibility="private")
+            doc_view.click(open_linked, [staff], [doc_view], api_visibility="private")
+            signin.click(sign_in, [staff_box], [staff, staff_status, staff_box], api_visibility="private")
+            staff_box.submit(sign_in, [staff_box], [staff, staff_status, staff_box], api_visibility="private")
+            signout.click(sign_out, None, [staff, staff_status], api_visibility="private")
         with gr.Tab("政策匹配"):
-            build_match_tab(pipe, limiter)
+            build_match_tab(pipe, limiter, staff)
         with gr.Tab("管理"):
             gr.Markdown("上传、重新导入或删除文件。需要管理口令（`RAG_ADMIN_TOKEN`）。")
             token = gr.Textbox(label="管理口令", type="password")
             files = gr.File(label="上传文件", file_count="multiple", file_types=sorted(SUPPORTED))
+            up_internal = gr.Checkbox(label="作为内部文件上传（存入 internal/ 文件夹，仅工作人员可见）", value=False,
+                                      elem_id="upload-internal")
             with gr.Row():
                 up = gr.Button("上传并导入")
                 re_in = gr.Button("重新导入语料")
@@ -320,7 +369,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
             docs = gr.Dropdown(label="文件", choices=[])
             rm = gr.Button("删除所选文件", variant="stop")
             status = gr.Textbox(label="结果", interactive=False)
-            up.click(admin_upload, [token, files], [status, docs], api_visibility="private")
+            up.click(admin_upload, [token, files, up_internal], [status, docs], api_visibility="private")
             re_in.click(admin_reingest, [token], [status, docs], api_visibility="private")
             ls.click(admin_list, [token], [docs], api_visibility="private")
             rm.click(admin_delete, [token, docs], [status, docs], api_visibility="private")

@@ -12,6 +12,7 @@ from typing import Any
 
 import gradio as gr
 
+from .access import PUBLIC_AUDIENCE, STAFF_AUDIENCE, is_staff_token
 from .api import RateLimiter, client_address, public_message
 from .errors import RagError
 from .matching import CSV_COLUMNS, NEEDS, VERDICT_LABEL, Profile, match, match_json, row, to_csv
@@ -69,11 +70,12 @@ def _number(label: str, text: str | None, scale: float, whole: bool = False) -> 
     return int(v) if whole else v * scale
 
 
-def build_match_tab(pipe: Pipeline, limiter: RateLimiter | None = None) -> None:
-    """The tab's components and events (call inside a ``gr.Blocks`` context)."""
+def build_match_tab(pipe: Pipeline, limiter: RateLimiter | None = None, staff: gr.State | None = None) -> None:
+    """The tab's components and events (call inside a ``gr.Blocks`` context). ``staff``: the chat's staff
+    sign-in state (a token, rag.access); without it, or signed out, only public documents' measures."""
 
     def run(region: str, industry: str, size: str, tags: list[str], employees: str, revenue: str, rd: str,
-            needs: list[str], request: gr.Request) -> tuple[str, Any]:
+            needs: list[str], staff_token: str | None, request: gr.Request) -> tuple[str, Any]:
         if limiter is not None and not limiter.allow(client_address(request)):
             raise gr.Error("操作太频繁，请一分钟后再试")
         raw: dict[str, Any] = {
@@ -84,7 +86,8 @@ def build_match_tab(pipe: Pipeline, limiter: RateLimiter | None = None) -> None:
         }
         try:
             profile = Profile.from_dict(raw)
-            res = match(pipe.book, profile)
+            who = STAFF_AUDIENCE if is_staff_token(staff_token, pipe.settings.staff_tokens) else PUBLIC_AUDIENCE
+            res = match(pipe.book, profile, audience=who)
         except RagError as e:
             raise gr.Error(public_message(e)) from None
         out = match_json(res, profile, pipe.book.as_of)
@@ -108,5 +111,6 @@ def build_match_tab(pipe: Pipeline, limiter: RateLimiter | None = None) -> None:
     go = gr.Button("匹配政策", variant="primary", elem_id="m-run")
     table = gr.HTML(elem_id="m-table")
     csv_file = gr.File(label="导出 CSV", visible=False, elem_id="m-csv")
-    go.click(run, [region, industry, size, tags, employees, revenue, rd, needs], [table, csv_file],
+    staff = staff if staff is not None else gr.State("")
+    go.click(run, [region, industry, size, tags, employees, revenue, rd, needs, staff], [table, csv_file],
              api_visibility="private")

@@ -132,7 +132,7 @@ def gradio_call(url: str, fn: int, data: list[Any], session: str) -> dict[str, A
 
 
 def chat(url: str, question: str, session: str) -> dict[str, Any]:
-    return gradio_call(url, fn_index(url, elem_id="send"), [question, [], "", "", None, None, False], session)
+    return gradio_call(url, fn_index(url, elem_id="send"), [question, [], "", "", None, None, False, ""], session)
 
 
 def documents(url: str) -> dict[str, str]:
@@ -279,7 +279,7 @@ class _HeldChat:
         self.go = threading.Event()
         self.asked: list[str] = []
 
-    def ask(self, question: str, history: Any = None, filters: Any = None) -> Any:
+    def ask(self, question: str, history: Any = None, filters: Any = None, audience: Any = None) -> Any:
         from rag.records import Answer
 
         self.asked.append(question)

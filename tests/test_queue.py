@@ -197,7 +197,7 @@ def test_chat_queue_serves_in_order_then_says_full(generative: tuple[str, SlowFa
     questions = [f"融资方式问题{i}" for i in range(1, 5)]
 
     def join(i: int, q: str) -> httpx.Response:
-        body = {"data": [q, [], "", "", None, None, False], "fn_index": fn_index, "session_hash": f"s{i}",
+        body = {"data": [q, [], "", "", None, None, False, ""], "fn_index": fn_index, "session_hash": f"s{i}",
                 "event_data": None, "trigger_id": None}
         return httpx.post(f"{url}/gradio_api/queue/join", json=body, timeout=10)
 

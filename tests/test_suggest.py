@@ -171,7 +171,7 @@ class _Source:
         self.reads += 1
         return self.docs[doc_id]
 
-    def keyword(self, query: str, k: int, filters: object = None) -> list[tuple[str, float]]:
+    def keyword(self, query: str, k: int, filters: object = None, audience: object = None) -> list[tuple[str, float]]:
         key = query.strip("《")[:4]
         return [(c.id, 1.0) for cs in self.docs.values() for c in cs if key in c.text][:k]
 
