@@ -2,7 +2,8 @@
 
 Every way a file can be bad (missing, unreadable, too big, wrong format, corrupt, binary, undecodable,
 empty, zip bomb, too many pages, scanned PDF with OCR off, too many pages to OCR) ends as
-``LoadError(file=<name>, reason=...)`` so an ingest can report the file and go on. Reasons name only the file, never its full path: they are shown to users.
+``LoadError(file=<name>, reason=...)`` so an ingest can report the file and go on. Reasons name only the
+file, never its full path: they are shown to users.
 
 Text extraction only. Whitespace normalisation and the like belong to ``clean``; the one exception is page
 furniture (running headers, page numbers: ``furniture``), which needs the page boundaries only a reader sees.
