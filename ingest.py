@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label:<24}{n:>8}")
         for err in report.errors:
             print(f"  ✗ {err['file']}: {err['error']}")
+        for w in report.warnings:
+            print(f"  ! {w['file']}: {w['warning']}")
     return 1 if report.errors else 0
 
 

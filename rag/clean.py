@@ -18,6 +18,7 @@ import html
 import re
 
 from . import markers
+from .sentences import is_table_row
 
 # ---------------------------------------------------------------------------------------------------------
 # Character classes
@@ -71,18 +72,7 @@ _MULTI_SPACE_RE = re.compile(r" {2,}")
 # Page-number lines
 # ---------------------------------------------------------------------------------------------------------
 
-_PAGE_NUMBER_RES = (
-    # - 3 -, — 3 —, －3－, ~3~: a number framed by dashes (the usual footer of Chinese government PDFs).
-    re.compile(r"^[-—–－~·•]+ *\d{1,4} *[-—–－~·•]+$"),
-    # 第 3 页, 第3页 共10页, 第3页/共10页
-    re.compile(r"^第 *\d{1,4} *页(?: *[,，/／]? *共 *\d{1,4} *页)?$"),
-    # 共10页 第3页
-    re.compile(r"^共 *\d{1,4} *页 *[,，/／]? *第 *\d{1,4} *页$"),
-    # 3/10, 3 / 10
-    re.compile(r"^\d{1,4} *[/／] *\d{1,4}$"),
-    # Page 3, page 3 of 10
-    re.compile(r"^page *\d{1,4}(?: *(?:of|/) *\d{1,4})?$", re.IGNORECASE),
-)
+_PAGE_NUMBER_RES = tuple(re.compile(p) for p in markers.PAGE_NUMBER)
 # A bare number: a page number only when it sits between text lines (table cells are short lines and are
 # often bare numbers too). Four digits are never dropped: that is a year broken off its line (2024\n年底).
 _BARE_NUMBER_RE = re.compile(r"^\d{1,3}$")
@@ -94,7 +84,7 @@ _HAS_CJK_RE = re.compile(f"[{_CJK}]")
 # ---------------------------------------------------------------------------------------------------------
 
 # Sentence/clause-final punctuation, optionally followed by closing quotes/brackets (。” ）): a complete line.
-_TERMINAL_END_RE = re.compile(r"(?:[。！？；：!?;:]|(?<=[A-Za-z])\.)[”’」』）)】〕》〉\"']*$")
+_TERMINAL_END_RE = re.compile(markers.TERMINAL_END)
 # A line that is entirely one bracketed note ((此件公开发布), (联系人:…)) is complete as well.
 _BRACKETED_LINE_RE = re.compile(r"^[（(][^（）()]*[）)]$")
 # A trailing bracketed note after the sentence (…全部利用。（自然资源部指导）): judge the text before it.
@@ -257,9 +247,10 @@ def is_title_fragment(line: str) -> bool:
 
 
 def is_structural(line: str) -> bool:
-    """A line that must stay on its own: heading, 文号, date, label, addressee, page number."""
+    """A line that must stay on its own: heading, 文号, date, label, addressee, page number, table row."""
     return (
-        is_heading(line)
+        is_table_row(line)
+        or is_heading(line)
         or is_doc_number_line(line)
         or is_date_line(line)
         or is_label_line(line)

@@ -30,9 +30,11 @@ from .embed import BaseEmbedder
 from .errors import IngestLockedError, LoadError
 from .links import Reference, extract_references
 from .load import iter_files, load_file
+from .load.files import read_bytes
+from .load.ocr import OcrOptions, PageProgress
 from .measures import Measure, extract_measures
 from .metadata import extract_metadata
-from .records import Chunk, SourceDoc, doc_id_for
+from .records import Chunk, SourceDoc, doc_id_for, sha256_hex
 from .regions import region_of
 from .settings import Settings
 from .store import ChromaStore, DocRecord
@@ -49,8 +51,9 @@ _EMBED_GROUP = 2048
 # How documents are read: bumped when prepare() reads them differently (new metadata, measures, validity), so
 # that documents ingested by an older version are read again on the next ingest although their files are
 # unchanged. "2": support measures, validity and region (issue 10). "3": references to other documents (rag.links)
-# and visibility (public/internal, issue 11) on every passage and doc record.
-PREPARE_VERSION = "3"
+# and visibility (public/internal, issue 11) on every passage and doc record. "4": PDFs without their page
+# furniture, with their tables as rows and their scanned pages OCR'd (issue 13); reply letters (rag.replies).
+PREPARE_VERSION = "4"
 
 
 @dataclass
@@ -64,6 +67,8 @@ class IngestReport:
     chunks_removed: int = 0
     repaired: int = 0  # stray chunks of an interrupted ingest that were cleaned up
     errors: list[dict[str, str]] = field(default_factory=list)
+    # Files that loaded with a caveat (OCR pages of low confidence, pages without text left out)
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,6 +77,7 @@ class IngestReport:
             "chunks_added": self.chunks_added,
             "chunks_removed": self.chunks_removed,
             "errors": self.errors,
+            "warnings": self.warnings,
         }
 
     @property
@@ -134,14 +140,17 @@ def delete_document(
     return rec, n
 
 
-def load(path: Path, settings: Settings) -> SourceDoc:
-    """Load one file with the limits the settings give (size, pages, zip expansion)."""
+def load(path: Path, settings: Settings, on_page: PageProgress | None = None) -> SourceDoc:
+    """Load one file with the limits the settings give (size, pages, zip expansion, OCR); ``on_page``
+    hears of each OCR'd page."""
     return load_file(
         path,
         max_file_mb=settings.max_file_mb,
         max_pages=settings.max_pages,
         max_uncompressed_mb=settings.max_uncompressed_mb,
         convert_timeout_s=settings.convert_timeout_s,
+        ocr=OcrOptions(settings.ocr, settings.ocr_max_pages, settings.ocr_dpi, settings.ocr_min_confidence,
+                       on_page) if settings.ocr else None,
     )
 
 
@@ -210,6 +219,13 @@ def visibility_for(path: Path, root: Path, settings: Settings) -> str:
     return path_visibility(rel, settings.internal_globs)
 
 
+def _page_progress(progress: Progress | None, done: int, total: int, name: str) -> PageProgress | None:
+    """Per OCR'd page, the ingest's progress callback hears the file name with the page count."""
+    if progress is None:
+        return None
+    return lambda page, pages: progress(done, total, f"{name} (OCR {page}/{pages})")
+
+
 def _under(key: str, roots: list[Path]) -> bool:
     p = Path(key)
     return any(p == r or r in p.parents for r in roots)
@@ -263,14 +279,18 @@ def ingest(
                 try:
                     if doc_id not in seen:  # the same file named twice (a folder and a file in it): once
                         seen.add(doc_id)
-                        doc = load(path, settings)
                         rec = manifest.get(doc_id)
                         vis = visibility_for(path, root, settings)
-                        # Unchanged bytes but a new visibility (RAG_INTERNAL_GLOBS changed): read again.
-                        if (rec is not None and rec.file_hash == doc.file_hash and rec.version == PREPARE_VERSION
-                                and rec.meta.visibility == vis):
+                        # Unchanged files are recognised by their bytes before they are read (an OCR'd scan
+                        # takes seconds a page); unchanged bytes but a new visibility (RAG_INTERNAL_GLOBS
+                        # changed) are read again.
+                        if (rec is not None and rec.version == PREPARE_VERSION and rec.meta.visibility == vis
+                                and rec.file_hash == sha256_hex(read_bytes(path, settings.max_file_mb))):
                             report.skipped_unchanged += 1
                         else:
+                            on_page = _page_progress(progress, i, len(files), path.name)
+                            doc = load(path, settings, on_page)
+                            report.warnings += [{"file": doc.source, "warning": w} for w in doc.warnings]
                             group.append(prepare(doc, settings, vis))
                 except LoadError as e:
                     # Reported, and its last good version (if any) stays in the store: nothing is lost.

@@ -49,9 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if args.json:
         print(json.dumps({"metadata": meta, "validity": validity, "measures": measures, "references": refs,
-                          "chunks": chunks},
+                          "chunks": chunks, "warnings": list(doc.warnings)},
                          ensure_ascii=False, indent=1))
     else:
+        for w in doc.warnings:
+            print(f"! {w}")
         for k, v in meta.items():
             print(f"{k:>16}: {v}")
         print(f"{'validity':>16}: {validity}")

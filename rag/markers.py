@@ -24,9 +24,32 @@ PAREN_NUM = r"[（(]\d{1,2}[）)]"  # （1）
 # A table row as the loaders write it (rag.load.tables.format_row): cells joined by ；, each named by its column
 # header, 项目：研发费用补助；标准：按上年度研发投入的10%；金额：最高50万元. A row is a line with at least two cells
 # that start with such a name (short, no punctuation), the first and most of them named (rag.sentences.is_table_row);
-# the chunker keeps it whole, the answer quotes it whole.
+# clean keeps it on a line of its own, the chunker keeps it whole, the answer quotes it whole.
 TABLE_CELL_JOIN = "；"
 TABLE_CELL_NAME = r"[^，。、；！？：:\n]{1,20}："
+
+# ---------------------------------------------------------------------------------------------------------
+# Page furniture and sentence ends (rag.clean drops page-number lines; rag.load.furniture drops repeated
+# headers/footers and rejoins a paragraph across a page break: one table for both)
+# ---------------------------------------------------------------------------------------------------------
+
+# Page-number lines, each matched against a whole stripped line.
+PAGE_NUMBER: tuple[str, ...] = (
+    # - 3 -, — 3 —, －3－, ~3~: a number framed by dashes (the usual footer of Chinese government PDFs).
+    r"^[-—–－~·•]+ *\d{1,4} *[-—–－~·•]+$",
+    # 第 3 页, 第3页 共10页, 第3页/共10页
+    r"^第 *\d{1,4} *页(?: *[,，/／]? *共 *\d{1,4} *页)?$",
+    # 共10页 第3页
+    r"^共 *\d{1,4} *页 *[,，/／]? *第 *\d{1,4} *页$",
+    # 3/10, 3 / 10
+    r"^\d{1,4} *[/／] *\d{1,4}$",
+    # Page 3, page 3 of 10 (match case-insensitively)
+    r"^(?i:page) *\d{1,4}(?: *(?i:of|/) *\d{1,4})?$",
+)
+# Sentence/clause-final punctuation, optionally followed by closing quotes/brackets (。” ）): a line that
+# ends with it is complete.
+TERMINAL_END = r"(?:[。！？；：!?;:]|(?<=[A-Za-z])\.)[”’」』）)】〕》〉\"']*$"
+
 
 # ---------------------------------------------------------------------------------------------------------
 # Phone numbers and the contact note

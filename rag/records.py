@@ -24,8 +24,10 @@ class SourceDoc:
     key: str  # identity of the file in the store: its resolved path, posix style
     text: str
     file_hash: str  # sha256 of the raw bytes: what incremental ingest compares
-    fmt: str  # txt, md, docx, pdf, html, doc, wps, rtf, odt, ofd
+    fmt: str  # txt, md, docx, pdf, html, doc, wps, rtf, odt, ofd, image
     encoding: str | None = None  # for text formats: the detected encoding
+    # What the ingest report should say about a file that loaded (OCR pages of low confidence, pages left out)
+    warnings: tuple[str, ...] = ()
 
     @property
     def doc_id(self) -> str:

@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     max_pages: int = Field(default=500, gt=0, description="PDFs with more pages are rejected")
     max_uncompressed_mb: float = Field(default=200.0, gt=0, description="zip bomb guard for .docx/.odt/.ofd")
     convert_timeout_s: float = Field(default=60.0, gt=0, description="LibreOffice conversion of one .doc/.wps/.rtf/.odt")
+    # OCR (rag.load.ocr): scanned PDF pages and image files. ~5 s a page on 2 cores (README, "OCR").
+    ocr: bool = Field(default=True, description="OCR PDF pages without a text layer and image files")
+    ocr_max_pages: int = Field(default=50, gt=0, description="files needing OCR on more pages are rejected")
+    ocr_dpi: int = Field(default=200, ge=72, le=600, description="resolution PDF pages are rendered at for OCR")
+    ocr_min_confidence: float = Field(
+        default=0.9, ge=0, le=1, description="OCR pages under this mean confidence are named in the ingest report"
+    )
 
     # retrieval
     fusion: Literal["score", "rrf"] = Field(default="score", description="how the two channels are fused")

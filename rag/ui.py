@@ -274,6 +274,7 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
             raise gr.Error(public_message(e)) from None
         lines = [f"新增 {rep.docs_added}，更新 {rep.docs_replaced}，删除 {rep.docs_removed}，未变 {rep.skipped_unchanged}"]
         lines += [f"✗ {e['file']}: {e['error']}" for e in rep.errors]
+        lines += [f"! {w['file']}: {w['warning']}" for w in rep.warnings]
         return "\n".join(lines), gr.update(choices=_doc_choices())
 
     def admin_delete(token: str, doc_id: str | None) -> tuple[str, Any]:

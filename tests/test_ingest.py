@@ -151,7 +151,7 @@ def test_cli_json_and_exit_codes(tmp_path: Path) -> None:
     r = _cli([str(corpus), "--json"], data)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert set(out) == {"files", "skipped_unchanged", "chunks_added", "chunks_removed", "errors"}
+    assert set(out) == {"files", "skipped_unchanged", "chunks_added", "chunks_removed", "errors", "warnings"}
     assert out["files"] == 1 and out["chunks_added"] >= 5 and out["errors"] == []
 
     (corpus / "bad.docx").write_bytes(b"nope")

@@ -1,10 +1,13 @@
 """Loader stage: one input file → ``SourceDoc`` (raw extracted text, not yet cleaned).
 
 Every way a file can be bad (missing, unreadable, too big, wrong format, corrupt, binary, undecodable,
-empty, zip bomb, too many pages, scanned PDF) ends as ``LoadError(file=<name>, reason=...)`` so an ingest
-can report the file and go on. Reasons name only the file, never its full path: they are shown to users.
+empty, zip bomb, too many pages, scanned PDF with OCR off, too many pages to OCR) ends as
+``LoadError(file=<name>, reason=...)`` so an ingest can report the file and go on. Reasons name only the
+file, never its full path: they are shown to users.
 
-Text extraction only. Whitespace normalisation, header/footer removal and the like belong to ``clean``.
+Text extraction only. Whitespace normalisation and the like belong to ``clean``; the one exception is page
+furniture (running headers, page numbers: ``furniture``), which needs the page boundaries only a reader sees.
+Scanned pages and images are OCR'd (``ocr``) when given ``OcrOptions``.
 """
 
 from __future__ import annotations
@@ -16,16 +19,21 @@ from ..errors import LoadError
 from ..records import SourceDoc, sha256_hex
 from .files import describe, exists, is_dir, read_bytes, scrub, walk
 from .html import load_html
+from .image import load_image
+from .ocr import OcrOptions
 from .ofd import load_ofd
 from .office import load_docx_or_legacy, load_office
 from .pdf import load_pdf
 from .text import decode_text
 
+IMAGES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}  # OCR'd (rag.load.ocr)
 SUPPORTED = {".txt", ".md", ".docx", ".pdf", ".html", ".htm"}
 SUPPORTED |= {".doc", ".wps", ".rtf", ".odt", ".ofd"}  # .doc/.wps/.rtf/.odt through LibreOffice (office.py)
+SUPPORTED |= IMAGES
 
 _FMT = {".txt": "txt", ".md": "md", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 _FMT |= {".doc": "doc", ".wps": "wps", ".rtf": "rtf", ".odt": "odt", ".ofd": "ofd"}
+_FMT |= dict.fromkeys(IMAGES, "image")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -39,8 +47,10 @@ def load_file(
     max_pages: int = 500,
     max_uncompressed_mb: float = 200,
     convert_timeout_s: float = 60,
+    ocr: OcrOptions | None = None,
 ) -> SourceDoc:
-    """Read one file and extract its text. Raises ``LoadError`` (and nothing else) for a bad file."""
+    """Read one file and extract its text. Raises ``LoadError`` (and nothing else) for a bad file.
+    ``ocr`` None: no OCR (a scanned PDF or an image is an error)."""
     path = Path(path)
     name = path.name
     suffix = path.suffix.lower()
@@ -54,6 +64,7 @@ def load_file(
 
     fmt = _FMT[suffix]
     encoding: str | None = None
+    warnings: list[str] = []
     try:
         if fmt in ("txt", "md"):
             text, encoding = decode_text(raw)
@@ -65,8 +76,10 @@ def load_file(
             text = load_office(raw, suffix, max_uncompressed_mb, convert_timeout_s)
         elif fmt == "ofd":
             text = load_ofd(raw, max_pages, max_uncompressed_mb)
+        elif fmt == "image":
+            text, warnings = load_image(raw, ocr)
         else:
-            text = load_pdf(raw, max_pages)
+            text, warnings = load_pdf(raw, max_pages, ocr)
     except LoadError as e:
         # Helpers raise with an empty file name; fill it in and scrub any path that slipped into the reason.
         raise LoadError(name, scrub(e.reason, path)) from None
@@ -89,6 +102,7 @@ def load_file(
         file_hash=sha256_hex(raw),
         fmt=fmt,
         encoding=encoding,
+        warnings=tuple(warnings),
     )
 
 
