@@ -32,6 +32,7 @@ from .measures import Measure, extract_measures
 from .metadata import extract_metadata
 from .records import Chunk, SourceDoc, doc_id_for
 from .regions import region_of
+from .replies import Reply, read_reply
 from .settings import Settings
 from .store import ChromaStore, DocRecord
 from .validity import read_validity
@@ -46,8 +47,8 @@ Progress = Callable[[int, int, str], None]  # (done, total, file name)
 _EMBED_GROUP = 2048
 # How documents are read: bumped when prepare() reads them differently (new metadata, measures, validity), so
 # that documents ingested by an older version are read again on the next ingest although their files are
-# unchanged. "2": support measures, validity and region (issue 10).
-PREPARE_VERSION = "2"
+# unchanged. "2": support measures, validity and region (issue 10). "3": reply-letter fields (rag.replies).
+PREPARE_VERSION = "3"
 
 
 @dataclass
@@ -82,6 +83,7 @@ class Prepared:
     text: str
     chunks: list[Chunk]
     measures: list[Measure] = field(default_factory=list)
+    reply: Reply | None = None  # a reply letter's register fields (rag.replies)
 
     def chunk_extras(self) -> list[dict[str, Any] | None]:
         """Per passage: how many measures start in it and their kinds (flat, for filters)."""
@@ -160,7 +162,7 @@ def prepare(doc: SourceDoc, settings: Settings) -> Prepared:
     if not chunks:
         raise LoadError(doc.source, "no passages could be cut from the text")
     measures = extract_measures(text, chunks, region, meta.date or meta.print_date)
-    return Prepared(doc, text, chunks, measures)
+    return Prepared(doc, text, chunks, measures, read_reply(text, meta))
 
 
 _LEAD_END = re.compile(r"[。！？；]")
@@ -293,7 +295,8 @@ def _write(
     )
     records = [
         (DocRecord(g.doc.doc_id, g.doc.key, g.doc.source, g.doc.file_hash, len(g.chunks), g.chunks[0].meta,
-                   [m.to_dict() for m in g.measures], PREPARE_VERSION), g.text)
+                   [m.to_dict() for m in g.measures], PREPARE_VERSION,
+                   g.reply.to_dict() if g.reply is not None else None), g.text)
         for g in group
     ]
     store.put_docs(records)

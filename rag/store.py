@@ -48,6 +48,7 @@ class DocRecord:
     meta: DocMeta
     measures: list[dict[str, Any]] | None = None  # written with the record (JSON); manifest() leaves it out
     version: str = ""  # rag.ingest.PREPARE_VERSION of the ingest that wrote it ("" before versions existed)
+    reply: dict[str, Any] | None = None  # a reply letter's fields (rag.replies, JSON); manifest() leaves it out
 
 
 def _flat(chunk: Chunk, file_hash: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -221,6 +222,8 @@ class ChromaStore:
             meta.update(_flat_meta(rec.meta))
             if rec.measures:
                 meta["measures"] = json.dumps(rec.measures, ensure_ascii=False)
+            if rec.reply:
+                meta["reply"] = json.dumps(rec.reply, ensure_ascii=False)
             metas.append(meta)
         # The manifest needs no similarity search; a constant 1-d vector keeps Chroma from embedding.
         self.docs.upsert(
@@ -263,6 +266,20 @@ class ChromaStore:
                     out[did] = list(json.loads(str(raw)))
                 except ValueError:
                     continue  # a record written by a broken process: its measures are re-read on re-ingest
+        return out
+
+    @_guarded
+    def doc_replies(self) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+        """The reply-letter fields (rag.replies) of every reply letter, by doc id, with the record's flat
+        metadata (its ``visibility`` says who may see it: rag.access)."""
+        out: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        for did, _, m in self.doc_rows(include=["metadatas"]):
+            raw = m.get("reply")
+            if raw:
+                try:
+                    out[did] = (dict(json.loads(str(raw))), m)
+                except ValueError:
+                    continue  # a record written by a broken process: re-read on re-ingest
         return out
 
     @_guarded
