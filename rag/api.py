@@ -234,6 +234,9 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
     from .api_logbook import add_routes  # POST /api/feedback, GET /api/admin/report
 
     add_routes(app, pipe, limiter)
+    from .api_replies import add_routes as add_reply_routes  # GET /api/replies (the register)
+
+    add_reply_routes(app, pipe)
     return app
 
 

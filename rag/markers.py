@@ -366,3 +366,22 @@ REPLY_COMMIT_HEADING = (
 )
 # A sentence that says what something will bring, not what the replying body will do (这些措施将进一步方便…).
 REPLY_NOT_COMMIT = r"^(?:这些|这|此|该|上述)(?:些)?(?:措施|举措|做法|工作|政策)?将"
+# Questions for the register of past replies (rag.reply_answers), kept narrow: a proposer and what they
+# proposed (王超斌委员提过哪些提案？ / 石英代表提出过什么建议), or how past proposals on a topic were answered
+# (以前关于科技企业融资的提案是怎么答复的？ / 过去有没有关于…的建议，答复过吗). One naming its own document
+# (334号答复函说了什么, 《…》, a 文号) is a single-document question, not this.
+ASK_REGISTER_PROPOSER = (
+    r"(?P<name>[\u4e00-\u9fff·]{2,8}?)(?P<etc>等)?(?P<role>委员|代表)?(?:都|曾|曾经|以前|过去|之前|先后|一共|共)?"
+    r"(?:提过|提出过|提出了|提了|提交过|提交了|领衔提出过|领衔提出了|提出|提交)(?:哪些|什么|几件|几个|多少|的|过的)?(?:件)?"
+    r"(?P<kind>提案|建议|议案)"
+)
+ASK_REGISTER_PAST = (
+    r"(?:以前|过去|之前|此前|历年|往年|曾经|早先|以往)[^？?。]{0,40}?(?P<kind>提案|建议|议案)[^？?。]{0,12}?"
+    r"(?:怎么|如何|怎样|是怎么|是如何)?(?:答复|回复|办理|处理)(?:的|过|了)?"
+    r"|(?:提案|建议|议案)[^？?。]{0,12}(?:答复过|回复过|办理过|有过答复|有没有答复)"
+)
+# Words of such a question that name no topic (what is left names the proposals' subject: 科技企业 融资).
+REGISTER_FRAME_WORDS = frozenset(
+    "以前 过去 之前 此前 历年 往年 曾经 早先 以往 关于 有关 方面 提案 建议 议案 答复 回复 办理 处理 怎么 如何 怎样 是 的 过 了"
+    " 哪些 什么 有没有 有 吗 呢 委员 代表 政府 人大 政协".split()
+)

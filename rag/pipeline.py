@@ -15,6 +15,7 @@ from .ingest import IngestReport, Progress, ingest
 from .lexical import LexicalIndex
 from .logbook import Logbook
 from .policies import PolicyBook
+from .registry import Registry
 from .retrieve import HybridRetriever, RetrievalConfig
 from .settings import Settings, ensure_tiktoken_offline
 from .store import ChromaStore, make_store
@@ -68,12 +69,18 @@ class Pipeline:
         extractive = ExtractiveAnswerer(
             self.embedder, documents=self.retriever.document_chunks, dense_weight=0.45 if st.sentence_dense else 0.0
         )
-        return ChatEngine(self.retriever, extractive, generative, k=st.top_k, gate=gate, book=self.book)
+        return ChatEngine(self.retriever, extractive, generative, k=st.top_k, gate=gate, book=self.book,
+                          registry=self.registry)
 
     @cached_property
     def book(self) -> PolicyBook:
         """Validity (as of ``RAG_AS_OF``) and support measures of every document, from the manifest."""
         return PolicyBook(self.store, self.settings.today)
+
+    @cached_property
+    def registry(self) -> Registry:
+        """The register of past replies (rag.registry): every reply letter's fields, from the manifest."""
+        return Registry(self.store)
 
     @cached_property
     def logbook(self) -> Logbook:
@@ -97,6 +104,7 @@ class Pipeline:
         self.retriever.exact_docs("国发〔2020〕1号")
         self.lexical.search("预热 政策", 1)
         self.book.docs()
+        self.registry.entries()
         _ = self.chat
 
     def ensure_ingested(self, progress: Progress | None = None) -> IngestReport | None:
@@ -117,9 +125,11 @@ class Pipeline:
         )
 
     def store_changed(self) -> None:
-        """After this process changed the store: the keyword index rebuilt, the policy book re-read."""
+        """After this process changed the store: the keyword index rebuilt, the policy book and the register
+        re-read."""
         self.lexical.rebuild()
         self.book.refresh()
+        self.registry.refresh()
 
 
 def build(settings: Settings | None = None, embedder: BaseEmbedder | None = None) -> Pipeline:
