@@ -30,6 +30,7 @@ from .settings import Settings
 from .ui_logbook import build_gaps_section, feedback_bar
 from .ui_match import CSS as MATCH_CSS
 from .ui_match import build_match_tab
+from .ui_replies import build_replies_tab
 from .validity import STATUS_LABEL
 
 log = logging.getLogger(__name__)
@@ -297,6 +298,8 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
             view.click(open_doc, [doc_pick], [doc_view], api_visibility="private")
         with gr.Tab("政策匹配"):
             build_match_tab(pipe, limiter)
+        with gr.Tab("答复档案"):
+            build_replies_tab(pipe, open_doc, limiter)
         with gr.Tab("管理"):
             gr.Markdown("上传、重新导入或删除文件。需要管理口令（`RAG_ADMIN_TOKEN`）。")
             token = gr.Textbox(label="管理口令", type="password")
