@@ -52,8 +52,10 @@ class Entry:
     @property
     def gist(self) -> str:
         """One line: what was proposed, and the first thing the reply promises (or says)."""
-        head = self.reply.proposal_title or self.title
-        return f"{head}：{self.reply.gist}" if self.reply.gist else head
+        head = self.reply.proposal_title
+        if head and self.reply.gist:
+            return f"{head}：{self.reply.gist}"
+        return head or self.reply.gist or self.title
 
     def to_api(self) -> dict[str, Any]:
         r = self.reply

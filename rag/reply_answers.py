@@ -152,7 +152,6 @@ def register_answer(
     rq = register_question(question)
     if rq is None:
         return None
-    kind_word = rq.kind or "提案"
     if rq.proposer is not None:
         known = registry.select(ReplyFilters(proposer=rq.proposer), audience)
         known = [e for e in known if _in_years(e, filters)]
@@ -170,7 +169,7 @@ def register_answer(
         return None
     if not rq.topic:
         entries = list(visible.values())
-        head = f"已收录的以往{kind_word}答复函共 {len(entries)} 件（按答复日期由近及远）："
+        head = f"已收录的以往建议、提案答复函共 {len(entries)} 件（按答复日期由近及远）："
         return _letters(question, entries, {}, head, chunks_of)
     res = retrieve(question, filters, _RETRIEVE_K)
     found: dict[str, Hit] = {}
@@ -188,5 +187,5 @@ def register_answer(
         return None
     kept = {e.doc_id for e in keep}
     entries = [e for e in visible.values() if e.doc_id in kept]  # the register's order: newest first
-    head = f"已收录的答复函中，与“{''.join(rq.topic)}”有关的以往{kind_word}答复共 {len(entries)} 件（按答复日期由近及远）："
+    head = f"已收录的答复函中，与“{''.join(rq.topic)}”有关的以往建议、提案答复共 {len(entries)} 件（按答复日期由近及远）："
     return _letters(question, entries, found, head, chunks_of)
