@@ -267,3 +267,24 @@ def test_no_question_of_the_qa_sets_is_a_register_question(path: Path) -> None:
         qs += [d["question"]] if "question" in d else []
         qs += [t["question"] for t in d.get("turns") or [] if isinstance(t, dict) and "question" in t]
     assert not [q for q in qs if register_question(q) is not None]
+
+
+def test_inspect_json_shows_the_reply_fields(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import SEED
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RAG_DATA_DIR": str(tmp_path / "data")}
+    out = subprocess.run([sys.executable, "-m", "rag.inspect", str(SEED), "--json"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    reply = json.loads(out)["reply"]
+    assert (reply["number"], reply["kind"], reply["session"], reply["proposers"]) == ("0261", "提案", "五届四次会议", ["白夜明"])
+    assert reply["commitments"][0].startswith("下一步")
+    notice = tmp_path / "notice.txt"
+    notice.write_text("关于做好稳就业工作的通知\n各区人民政府：\n现将有关事项通知如下。\n一、加大支持力度，每人补贴1000元。\n市人民政府\n2024年3月1日\n",
+                      encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "rag.inspect", str(notice), "--json"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert json.loads(out)["reply"] is None
