@@ -339,9 +339,9 @@ REPLY_TITLE_END = r"(?:答复函|答复|复函|办理情况的(?:函|报告|答�
 # Who the letter is addressed to when that is the proposer: persons (张三委员, 李四等代表, 王五副主席) and the
 # bodies that make collective 提案 (民盟市委, 九三学社XX委员会, 市工商联, 农工党XX支部, 经济界别).
 REPLY_PERSON_ROLE = r"委员|代表|副主席|主席|常委|同志|先生|女士|老师"
-REPLY_GROUP = (
-    r"民革|民盟|民建|民进|农工|致公|九三学社|台盟|工商联|界别|党派|学社|支社|小组|联组|提案委员会|委员会|"
-    r"党委|市委|省委|区委|县委|总支|支部|代表团|联合会|协会"
+REPLY_GROUP_PARTY = r"民革|民盟|民建|民进|农工|致公|九三学社|台盟|工商联|无党派"  # at the start: 民建区委会
+REPLY_GROUP = (  # at the end
+    r"界别|党派|学社|支社|小组|联组|委员会|委会|党委|市委|省委|区委|县委|总支|支部|代表团|联合会|协会|商会"
 )
 # A sentence of the reply that names the proposer(s) when no addressee line does: 张三代表提出的…, 您领衔提出的
 # (no name: nothing read), 李四等5位委员提出的….

@@ -20,7 +20,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from . import markers
-from .clean import ORGAN_LINE_RE, is_date_line
+from .clean import DATE_CORE, ORGAN_LINE_RE, is_date_line
+from .metadata import parse_cn_date
 from .records import DocMeta
 from .sentences import split_sentences
 
@@ -38,9 +39,14 @@ _PERSON_RE = re.compile(
     rf"^(?:尊敬的)?(?P<names>[\u4e00-\u9fff·、，, ]{{2,60}}?)(?P<etc>等(?:\d+|[一二三四五六七八九十]+)?(?:名|位)?)?"
     rf"(?:全国政协|全国人大|人大|政协|省|市|区|县)?(?P<role>{markers.REPLY_PERSON_ROLE})$"
 )
-_GROUP_RE = re.compile(rf"(?:{markers.REPLY_GROUP})$")
+_GROUP_RE = re.compile(rf"^(?:{markers.REPLY_GROUP_PARTY})|(?:{markers.REPLY_GROUP})$")
 _NOT_PROPOSER_RE = re.compile(r"政府|办公厅|办公室|提案委员会|代表工作委员会|人事代表|选举任免")
 _IN_TEXT_RE = re.compile(markers.REPLY_PROPOSER_IN_TEXT)
+_INLINE_ADDRESSEE_RE = re.compile(
+    rf"(?:^|(?<=[\s。；：:\d]))(?:尊敬的)?(?P<names>[\u4e00-\u9fff]{{2,4}}(?:、[\u4e00-\u9fff]{{2,4}})*)(?P<etc>等(?:\d+|[一二三四五六七八九十]+)?(?:名|位)?)?"
+    rf"(?:{markers.REPLY_PERSON_ROLE})[：:]",
+    re.MULTILINE,
+)
 _NAME_RE = re.compile(r"^[\u4e00-\u9fff·]{2,12}$")
 _COMMIT_OPEN_RE = re.compile(rf"^(?:{markers.REPLY_COMMIT_OPENER})")
 _COMMIT_VERB_RE = re.compile(markers.REPLY_COMMIT_VERB)
@@ -97,8 +103,27 @@ def is_reply_letter(meta: DocMeta) -> bool:
     )
 
 
+_LONG_LINE = 100
+_FLAT_LINES = 3
+# Where a text without line structure (a web page's letter in one line) had its line breaks: between two
+# items separated by a space (…关心和支持。 XX市科学技术局 2024年6月1日), and after the addressee (张三委员：您…).
+_SIGNATURE_TAIL_RE = re.compile(rf"^(?P<org>[\u4e00-\u9fff]{{2,30}}?{markers.ORGAN_END})(?P<date>{DATE_CORE})$")
+_LOST_BREAK_RE = re.compile(r"(?<=[\u4e00-\u9fff。！？；：”）)])\s+(?=[\u4e00-\u9fff（(\d])|(?<=委员[：:])|(?<=代表[：:])")
+
+
 def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.split("\n") if line.strip()]
+    """The non-empty lines; a text without line structure (a letter in a line or two, as web pages give
+    it) cut where its breaks were lost."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if len(lines) > _FLAT_LINES or not any(len(line) > _LONG_LINE for line in lines):
+        return lines
+    out: list[str] = []
+    for line in lines:
+        for piece in _LOST_BREAK_RE.split(line):
+            for sentence in split_sentences(piece):
+                sig = _SIGNATURE_TAIL_RE.match(sentence)  # …XX市科学技术局2024年6月1日: organ and date apart
+                out += [sig.group("org"), sig.group("date")] if sig else [sentence]
+    return out
 
 
 def _intro(lines: list[str], title: str | None) -> tuple[str, int]:
@@ -201,6 +226,10 @@ def _proposers(addressee: str | None, intro: str) -> list[str] | None:
                 found.append(part)
         if found:
             return list(dict.fromkeys(found))
+    for m3 in _INLINE_ADDRESSEE_RE.finditer(intro):  # the addressee inside a line (a web page's letter)
+        names = _names(m3.group("names"), m3.group("etc"))
+        if names:
+            return names
     m2 = _IN_TEXT_RE.search(intro)
     if m2:
         names = _names(m2.group("names"), m2.group("etc"))
@@ -297,14 +326,39 @@ def _proposal_title(intro: str, title: str) -> str | None:
     return m.group(1) if m.re is _BOOK_TITLE_RE else m.group(0)
 
 
-def _replying_body(meta: DocMeta, lines: list[str], intro_end: int) -> str | None:
-    """The issuer metadata read, else an organ line of the title block (标题 / 机关 / 主送 …)."""
+def _replying_body(meta: DocMeta, lines: list[str], intro_end: int, end: int) -> str | None:
+    """The issuer metadata read, else an organ line of the title block, else the organ signing (the line
+    before the signature date)."""
     if meta.issuer:
         return meta.issuer
     for line in lines[:intro_end]:
         if line != meta.title and ORGAN_LINE_RE.match(line) and not _PROPOSAL_WORD_RE.search(line):
             return line
+    if end < len(lines) and ORGAN_LINE_RE.match(lines[end]):
+        return lines[end]
     return None
+
+
+def _signature_date(lines: list[str], end: int) -> str | None:
+    """The date of the signature block that ends the reply (when metadata found none)."""
+    for line in lines[end : end + 2]:
+        if is_date_line(line):
+            return parse_cn_date(line)
+    return None
+
+
+_USUAL_BODY = {"提案": "政协", "议案": "人大"}
+_BODY_OF_ROLE = {"代表": "人大", "委员": "政协"}
+_ROLE_END_RE = re.compile(r"(代表|委员)$")
+
+
+def _usual_body(kind: str | None, addressee: str) -> str | None:
+    """The body a letter that names none answers: 提案 are 政协's, 议案 人大's; a 建议 is a 代表's (人大) or a
+    委员's (政协) by the addressee's role."""
+    if kind in _USUAL_BODY:
+        return _USUAL_BODY[kind]
+    role = _ROLE_END_RE.search(addressee)
+    return _BODY_OF_ROLE[role.group(1)] if role else None
 
 
 def read_reply(text: str, meta: DocMeta) -> Reply | None:
@@ -327,18 +381,7 @@ def read_reply(text: str, meta: DocMeta) -> Reply | None:
     number, kind = _number_kind(title, intro)
     proposers = _proposers(meta.addressee, intro)
     if body is None:
-        role = re.search(rf"(?:{markers.REPLY_PERSON_ROLE})$", meta.addressee or "")
-        body = (
-            "政协"
-            if kind == "提案"
-            else "人大"
-            if kind == "议案"
-            else "人大"
-            if role and role.group(0) == "代表"
-            else "政协"
-            if role and role.group(0) == "委员"
-            else None
-        )
+        body = _usual_body(kind, meta.addressee or "")
     end = _body_end(lines, body_start)
     reply_lines = lines[body_start:end]
     commitments = _commitments(reply_lines)
@@ -350,9 +393,9 @@ def read_reply(text: str, meta: DocMeta) -> Reply | None:
         level=level,
         proposal_title=meta.proposal_title or _proposal_title(intro, title),
         proposers=proposers,
-        replying_body=_replying_body(meta, lines, body_start),
+        replying_body=_replying_body(meta, lines, body_start, end),
         doc_number=meta.doc_number,
-        date=meta.date,
+        date=meta.date or _signature_date(lines, end),
         contact=meta.contact,
         contact_phone=meta.contact_phone,
         recipients_cc=meta.recipients_cc,

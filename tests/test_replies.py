@@ -113,6 +113,38 @@ NATIONAL_CPPCC_FORMAL = """关于政协第十三届全国委员会第五次会�
 财政部办公厅
 2022年8月1日"""
 
+# A web page's letter: no line structure (clean_text drops the spaces between CJK too).
+FLAT_WEB_PAGE = ("关于市政协十四届二次会议第123号提案的答复 发布时间：2024-06-01 张三委员：您提出的《关于支持科技企业融资的提案》收悉。"
+                 "现答复如下：一、工作开展情况。我局积极推动。二、下一步工作。我局将进一步加强科技金融服务。感谢您对科技工作的关心和支持。"
+                 " 杭州市科学技术局 2024年6月1日")
+DISTRICT_GROUP = """关于区政协2023年第15号提案的答复
+民建区委会：
+贵会提出的《关于优化营商环境的提案》收悉。现答复如下：
+今后，我局将持续优化服务。
+西湖区市场监督管理局
+2023年6月1日"""
+FORMAL_NPC_MANY = """海淀区教育委员会关于区第十八届人民代表大会第三次会议第45号建议的答复
+尊敬的张三等10位代表：
+您们提出的关于增加学位供给的建议收悉，现答复如下：
+下一步，我委将加快推进学校建设。
+海淀区教育委员会
+2024年5月8日"""
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    (FLAT_WEB_PAGE, {"kind": "提案", "number": "123", "session": "十四届二次会议", "body": "政协", "level": "市",
+                     "proposers": ["张三"], "replying_body": "杭州市科学技术局", "date": "2024-06-01",
+                     "proposal_title": "关于支持科技企业融资的提案", "commitments": ["我局将进一步加强科技金融服务。"]}),
+    (DISTRICT_GROUP, {"kind": "提案", "number": "15", "session": None, "body": "政协", "level": "区县",
+                      "proposers": ["民建区委会"], "replying_body": "西湖区市场监督管理局"}),
+    (FORMAL_NPC_MANY, {"kind": "建议", "number": "45", "session": "十八届三次会议", "body": "人大", "level": "区县",
+                       "proposers": ["张三等"], "replying_body": "海淀区教育委员会"}),
+], ids=["flat-web-page", "district-group-year-number", "formal-npc-many-proposers"])
+def test_more_letter_forms(text: str, want: dict[str, Any]) -> None:
+    r = _reply(text)
+    assert r is not None
+    assert {k: getattr(r, k) for k in want} == want
+
 
 @pytest.mark.parametrize(("text", "want"), [
     (CITY_NPC, {"kind": "建议", "number": "156", "session": "十五届三次会议", "body": "人大", "level": "市",
@@ -191,7 +223,7 @@ def registry() -> Registry:
 
 def test_register_is_newest_first_and_hides_internal_letters(registry: Registry) -> None:
     assert [e.source for e in registry.select()] == ["c.txt", "a.txt", "b.txt", "e.txt"]
-    assert [e.source for e in registry.select(None, STAFF_AUDIENCE)][0] == "d.txt"
+    assert registry.select(None, STAFF_AUDIENCE)[0].source == "d.txt"
     assert registry.get("d", PUBLIC_AUDIENCE) is None and registry.get("d", STAFF_AUDIENCE) is not None
 
 
