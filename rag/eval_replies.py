@@ -14,6 +14,8 @@ A label file is JSON Lines, one reply letter per line::
   ignored); ``body``: 人大 / 政协; ``level``: 全国 / 省 / 市 / 区县; ``replying_body``: the organ that replies;
   ``doc_number``: its 文号 (brackets normalised); ``date``: the letter's date (ISO or 2025年9月3日).
 - ``null`` means the letter does not say (the extractor must say None too); a key left out is not scored.
+- Compared leniently where a labeller may write it otherwise: 第0261号 = 0261 (leading zeros count), 全国政协 =
+  政协, 代表建议 = 建议, 县 / 区 = 区县, "张三、李四" = ["张三", "李四"], [] = null; spaces never count.
 - Extra keys (``proposal_title``, ``contact``, ``recipients_cc``, ``commitments``, ``note`` …) are ignored.
 
 Printed: per-field accuracy (correct / labelled) and overall (all field comparisons), for ``read_reply`` and
@@ -87,20 +89,40 @@ def _session_key(s: str) -> tuple[int | None, int | None] | str:
     return (cn_number(m.group(1)), cn_number(m.group(2))) if m else _WS.sub("", s)
 
 
+def _names(v: Any) -> set[str]:
+    items = re.split(r"[、，,；;]", v) if isinstance(v, str) else list(v)
+    return {_WS.sub("", str(x)).rstrip("等") for x in items if str(x).strip()}
+
+
+def _norm(field: str, v: Any) -> str:
+    """A labelled or extracted value in the one form compared: 第0261号 → 0261, 全国政协 → 政协, 县 → 区县."""
+    s = _WS.sub("", str(v))
+    if field == "number":
+        m = re.search(r"[A-Za-z]?\d+", s)
+        return m.group(0) if m else s
+    if field == "kind":
+        m = re.search(r"议案|提案|建议", s)
+        return m.group(0) if m else s
+    if field == "body":
+        return "人大" if re.search(r"人大|人民代表大会", s) else "政协" if re.search(r"政协|政治协商", s) else s
+    if field == "level":
+        return {"区": "区县", "县": "区县", "旗": "区县", "国家": "全国", "自治区": "省", "直辖市": "省", "州": "市"}.get(s, s)
+    return s
+
+
 def same(field: str, got: Any, want: Any) -> bool:
     """Whether an extracted value is the labelled one (None only equals None)."""
-    if want is None or got is None:
-        return want is None and got is None
+    if want is None or got is None or want == [] or got == []:
+        return not want and not got
     if field == "proposers":
-        norm = {_WS.sub("", str(x)).rstrip("等") for x in want}
-        return {_WS.sub("", str(x)).rstrip("等") for x in got} == norm
+        return _names(got) == _names(want)
     if field == "session":
         return _session_key(str(got)) == _session_key(str(want))
     if field == "doc_number":
         return normalise_doc_number(str(got)) == normalise_doc_number(str(want))
     if field == "date":
         return (parse_cn_date(str(got)) or str(got)) == (parse_cn_date(str(want)) or str(want))
-    return _WS.sub("", str(got)) == _WS.sub("", str(want))
+    return _norm(field, got) == _norm(field, want)
 
 
 def _metadata_only(meta: DocMeta) -> dict[str, Any]:

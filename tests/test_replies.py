@@ -72,6 +72,18 @@ def test_eval_replies_cli_scores_dev_set_against_the_metadata_baseline(capsys: p
     assert "session" in out and "metadata_only" in out
 
 
+@pytest.mark.parametrize(("field", "got", "want", "ok"), [
+    ("number", "0261", "第0261号", True), ("number", "261", "0261", False), ("body", "政协", "全国政协", True),
+    ("level", "区县", "县", True), ("kind", "建议", "代表建议", True), ("proposers", ["张三", "李四等"], "张三、李四", True),
+    ("proposers", ["张三"], ["张三", "李四"], False), ("session", "十届四次会议", "第十届全国人民代表大会第四次会议", True),
+    ("session", "十届四次会议", "十届三次会议", False), ("date", "2006-10-18", "2006年10月18日", True),
+    ("doc_number", "国办函〔2006〕82号", "国办函[2006]82号", True), ("replying_body", None, "国务院办公厅", False),
+    ("number", None, None, True),
+])
+def test_eval_replies_compares_what_labellers_write_otherwise(field: str, got: Any, want: Any, ok: bool) -> None:
+    assert same(field, got, want) is ok
+
+
 def test_eval_replies_names_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "l.jsonl"
     f.write_text('{"file": "no/such.txt", "number": "1"}\n', encoding="utf-8")
