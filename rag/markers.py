@@ -332,7 +332,9 @@ REPLY_LEVELS: tuple[tuple[str, str], ...] = (
 )
 # The proposal's number: 第0261号提案, 第2996号建议, 建议第123号, 提案第45号, 第A023号, 第20240123号.
 REPLY_NUMBER_BEFORE_KIND = r"第 *(?P<num>[A-Za-z]?\d{1,8}) *号(?:[^，。；：]{0,6}?)(?P<kind>议案|提案|建议)"
-REPLY_NUMBER_AFTER_KIND = r"(?P<kind>议案|提案|建议) *(?:第 *)(?P<num>[A-Za-z]?\d{1,8}) *号"
+REPLY_NUMBER_AFTER_KIND = (  # 建议第123号, 《…的建议》（第156号）, 提案（编号：第0123号）
+    r"(?P<kind>议案|提案|建议)[》”」]? *[（(]? *(?:编号[：:]? *)?第 *(?P<num>[A-Za-z]?\d{1,8}) *号"
+)
 REPLY_NUMBER_BARE = r"第 *(?P<num>[A-Za-z]?\d{1,8}) *号"
 # A reply letter's title: …的答复 / 答复函 / 复函 / 办理情况的函 / 办理情况的报告 / 答复的函 on a 建议 / 提案 / 议案.
 REPLY_TITLE_END = r"(?:答复函|答复|复函|办理情况的(?:函|报告|答复)|答复的函|办理意见的函)$"

@@ -151,7 +151,11 @@ FORMAL_NPC_MANY = """海淀区教育委员会关于区第十八届人民代表�
                       "proposers": ["民建区委会"], "replying_body": "西湖区市场监督管理局"}),
     (FORMAL_NPC_MANY, {"kind": "建议", "number": "45", "session": "十八届三次会议", "body": "人大", "level": "区县",
                        "proposers": ["张三等"], "replying_body": "海淀区教育委员会"}),
-], ids=["flat-web-page", "district-group-year-number", "formal-npc-many-proposers"])
+    ("关于加快建设城区中小学校的建议的答复\n张伟代表：\n您在市十五届人大三次会议上提出的《关于加快建设城区中小学校的建议》（第156号）"
+     "收悉，现答复如下：\n下一步，我局将继续加大投入力度。\n长沙市教育局\n2024年6月20日",
+     {"kind": "建议", "number": "156", "session": "十五届三次会议", "body": "人大", "level": "市", "proposers": ["张伟"],
+      "replying_body": "长沙市教育局", "date": "2024-06-20"}),
+], ids=["flat-web-page", "district-group-year-number", "formal-npc-many-proposers", "number-and-session-in-opening"])
 def test_more_letter_forms(text: str, want: dict[str, Any]) -> None:
     r = _reply(text)
     assert r is not None
@@ -303,7 +307,8 @@ def test_ordinary_questions_are_not_register_questions(q: str) -> None:
     assert register_question(q) is None
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "tests" / "data").glob("*.jsonl")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted([*(ROOT / "tests" / "data").glob("*.jsonl"), *(ROOT.parent / "shared" / "qa").glob("*.jsonl")]),
+                         ids=lambda p: p.name)
 def test_no_question_of_the_qa_sets_is_a_register_question(path: Path) -> None:
     qs: list[str] = []
     for line in path.read_text(encoding="utf-8").splitlines():
