@@ -74,7 +74,8 @@ def build_replies_tab(pipe: Pipeline, open_doc: Callable[[str | None], str], lim
         words = gr.Textbox(label="关键词", placeholder="标题或要点中的词，如：科技 融资", elem_id="r-words")
         go = gr.Button("查询", variant="primary", elem_id="r-run")
     note = gr.Markdown(elem_id="r-note")
-    table = gr.Dataframe(headers=COLUMNS, value=table_rows(pipe.registry.select(None, PUBLIC_AUDIENCE)),
+    # a callable value is read again on every page load: the register as the store holds it now
+    table = gr.Dataframe(headers=COLUMNS, value=lambda: table_rows(pipe.registry.select(None, PUBLIC_AUDIENCE)),
                          type="array", interactive=False, wrap=True, elem_id="r-table", max_height=520,
                          column_widths=["90px", "140px", "260px", "50px", "60px", "140px", "100px", "120px",
                                         "320px", "80px"])
