@@ -40,7 +40,8 @@ _PERSON_RE = re.compile(
     rf"(?:全国政协|全国人大|人大|政协|省|市|区|县)?(?P<role>{markers.REPLY_PERSON_ROLE})$"
 )
 _GROUP_RE = re.compile(rf"^(?:{markers.REPLY_GROUP_PARTY})|(?:{markers.REPLY_GROUP})$")
-_NOT_PROPOSER_RE = re.compile(r"政府|办公厅|办公室|提案委员会|代表工作委员会|人事代表|选举任免")
+_NOT_PROPOSER_RE = re.compile(r"政府|办公厅|办公室|提案委员会|代表工作委员会|人事代表|选举任免|常委会|常务委员会|人民代表大会")
+_NOT_A_NAME_RE = re.compile(r"^(?:各位|诸位|尊敬|亲爱|广大|全体|相关|有关)")
 _IN_TEXT_RE = re.compile(markers.REPLY_PROPOSER_IN_TEXT)
 _INLINE_ADDRESSEE_RE = re.compile(
     rf"(?:^|(?<=[\s。；：:\d]))(?:尊敬的)?(?P<names>[\u4e00-\u9fff]{{2,4}}(?:、[\u4e00-\u9fff]{{2,4}})*)(?P<etc>等(?:\d+|[一二三四五六七八九十]+)?(?:名|位)?)?"
@@ -205,7 +206,7 @@ def _number_kind(title: str, intro: str) -> tuple[str | None, str | None]:
 
 def _names(raw: str, etc: str | None) -> list[str]:
     names = [n for n in _SPLIT_NAMES_RE.split(raw.strip()) if n]
-    if not names or not all(_NAME_RE.match(n) for n in names):
+    if not names or not all(_NAME_RE.match(n) and not _NOT_A_NAME_RE.match(n) for n in names):
         return []
     if etc:
         names[-1] += "等"

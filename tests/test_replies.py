@@ -184,6 +184,13 @@ def test_letters_of_other_bodies(text: str, want: dict[str, Any]) -> None:
     assert {k: getattr(r, k) for k in want} == want
 
 
+@pytest.mark.parametrize("addressee", ["各位代表", "市人大常委会", "市人民政府办公室"])
+def test_an_addressee_who_is_no_proposer_gives_none(addressee: str) -> None:
+    r = _reply(f"关于市十五届人大三次会议第156号建议的答复\n{addressee}：\n你们提出的建议收悉，现答复如下：\n"
+               "下一步，我局将继续加大投入力度。\n长沙市教育局\n2024年6月20日")
+    assert r is not None and r.number == "156" and r.proposers is None
+
+
 def test_what_a_letter_does_not_say_is_none() -> None:
     r = _reply("国务院办公厅关于科技节水建议的复函\n国办函〔2005〕21号\n马万祺副主席：\n温家宝总理对您关于科技节水的建议十分重视。\n"
                "国务院办公厅\n二〇〇五年三月三日")
