@@ -162,7 +162,7 @@ def prepare(doc: SourceDoc, settings: Settings) -> Prepared:
     if not chunks:
         raise LoadError(doc.source, "no passages could be cut from the text")
     measures = extract_measures(text, chunks, region, meta.date or meta.print_date)
-    return Prepared(doc, text, chunks, measures, read_reply(text, meta))
+    return Prepared(doc, text, chunks, measures, reply=read_reply(text, meta))
 
 
 _LEAD_END = re.compile(r"[。！？；]")
@@ -296,7 +296,7 @@ def _write(
     records = [
         (DocRecord(g.doc.doc_id, g.doc.key, g.doc.source, g.doc.file_hash, len(g.chunks), g.chunks[0].meta,
                    [m.to_dict() for m in g.measures], PREPARE_VERSION,
-                   g.reply.to_dict() if g.reply is not None else None), g.text)
+                   reply=g.reply.to_dict() if g.reply is not None else None), g.text)
         for g in group
     ]
     store.put_docs(records)
