@@ -76,6 +76,12 @@ def is_staff_token(given: str | None, tokens: str) -> bool:
     return any([hmac.compare_digest(g, t.encode()) for t in token_list(tokens)])  # a list: all compared
 
 
+def audience_of_token(given: str | None, tokens: str) -> Audience:
+    """The audience of a UI session from the staff token it signed in with (checked on every request: a token
+    removed from RAG_STAFF_TOKENS signs its sessions out)."""
+    return STAFF_AUDIENCE if is_staff_token(given, tokens) else PUBLIC_AUDIENCE
+
+
 def audience_from_headers(headers: Mapping[str, str], tokens: str) -> Audience:
     """``Authorization: Bearer <staff token>`` or ``X-Staff-Token: <token>`` → staff; anything else public.
     Either header may hold it: on ``/v1`` the Authorization header carries the API key, the staff token then

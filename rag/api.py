@@ -254,6 +254,10 @@ def create_app(pipe: Pipeline, rate_per_minute: int | None = None) -> FastAPI:
     from .api_links import add_routes as add_link_routes  # GET /api/documents/{id}/links, POST /api/similar
 
     add_link_routes(app, pipe, limiter)
+
+    from .api_replies import add_routes as add_reply_routes  # GET /api/replies (the register)
+
+    add_reply_routes(app, pipe)
     return app
 
 

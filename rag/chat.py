@@ -27,7 +27,9 @@ from .llm import NO_CITATION_WARNING, GenerationGate, GenerativeAnswerer, messag
 from .measure_answers import current_only, mark, measure_table, prefer_current
 from .metadata import find_doc_numbers
 from .policies import PolicyBook
-from .records import Answer, Hit
+from .records import Answer, Chunk, Hit
+from .registry import Registry
+from .reply_answers import register_answer
 from .retrieve import Filters, RetrievalResult
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,8 @@ class Retriever(Protocol):
         ...
 
     def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]: ...
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]: ...
 
     def knows(self, term: str) -> bool: ...
 
@@ -308,6 +312,9 @@ class ChatEngine:
     # Validity and measures of the store's documents (rag.policies): current documents first, 已失效 marked,
     # measure tables for 有哪些补贴. None: answers as before (unit tests with a stub retriever).
     book: PolicyBook | None = None
+    # The register of past replies (rag.registry): 王超斌委员提过哪些提案？ is answered as a list of letters.
+    # None: no register questions (unit tests with a stub retriever).
+    registry: Registry | None = None
 
     def standalone(self, question: str, history: History | None = None) -> str:
         q = question.strip()
@@ -437,6 +444,14 @@ class ChatEngine:
         self, question: str, history: History | None, filters: Filters | None, found: list[Hit]
     ) -> Iterator[tuple[str, Answer | None]]:
         """The answer before validity marks and tables; ``found`` receives the passages it was made from."""
+        if self.registry is not None:
+            # who may see internal letters travels with the filters when the caller set it (rag.access)
+            audience: Audience = getattr(filters, "audience", None) or PUBLIC_AUDIENCE
+            listed = register_answer(question, self.registry, self.retriever.retrieve, self.retriever.document_chunks,
+                                     current_only(filters, self.book), audience)
+            if listed is not None:
+                yield listed.text, listed
+                return
         q, intent, res = self.search(question, history, filters)
         res = replace(res, hits=prefer_current(res.hits, self.book))
         found.extend(res.hits)

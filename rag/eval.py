@@ -1,6 +1,7 @@
 """Retrieval and answer evaluation:
 `python -m rag.eval [--answers] --qa FILE [FILE...] [--corpus PATH...] [--k 5] [--json] [--baseline]`;
-`python -m rag.eval --measures FILE [FILE...] [--json]` scores the support measures (``rag.eval_measures``).
+`python -m rag.eval --measures FILE [FILE...] [--json]` scores the support measures (``rag.eval_measures``);
+`python -m rag.eval --replies FILE [FILE...] [--json]` scores the reply-letter fields (``rag.eval_replies``).
 
 ``--answers`` measures the answers a person reads (conversations too): see ``rag.eval_answers``. Without
 it, the retrieval:
@@ -220,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--qa", nargs="+", type=Path, help="QA JSON Lines file(s)")
     ap.add_argument("--measures", nargs="+", type=Path,
                     help="support-measure label file(s): score the measures read at ingest (rag.eval_measures)")
+    ap.add_argument("--replies", nargs="+", type=Path,
+                    help="reply-letter label file(s): score the register's fields (rag.eval_replies)")
     ap.add_argument("--corpus", nargs="+", type=Path, help="ingest these into a fresh temporary store first")
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--json", action="store_true")
@@ -230,8 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.measures:
         return _measures(args.measures, args.json)
+    if args.replies:
+        return _replies(args.replies, args.json)
     if not args.qa:
-        ap.error("--qa is required (or --measures)")
+        ap.error("--qa is required (or --measures, --replies)")
     if args.k <= 0:
         print(f"error: --k must be > 0, got {args.k}", file=sys.stderr)
         return 2
@@ -269,6 +274,19 @@ def _measures(files: list[Path], as_json: bool) -> int:
 
     try:
         ensure_tiktoken_offline()
+        res = evaluate(files, load_settings())
+    except RagError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return exit_code(e)
+    print(json.dumps(res, ensure_ascii=False) if as_json else render(res))
+    return 0
+
+
+def _replies(files: list[Path], as_json: bool) -> int:
+    from .eval_replies import evaluate, render
+    from .settings import load_settings
+
+    try:
         res = evaluate(files, load_settings())
     except RagError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -36,6 +36,7 @@ from .measures import Measure, extract_measures
 from .metadata import extract_metadata
 from .records import Chunk, SourceDoc, doc_id_for, sha256_hex
 from .regions import region_of
+from .replies import Reply, read_reply
 from .settings import Settings
 from .store import ChromaStore, DocRecord
 from .validity import read_validity
@@ -92,6 +93,7 @@ class Prepared:
     chunks: list[Chunk]
     measures: list[Measure] = field(default_factory=list)
     links: list[Reference] = field(default_factory=list)
+    reply: Reply | None = None  # a reply letter's register fields (rag.replies)
 
     def chunk_extras(self) -> list[dict[str, Any] | None]:
         """Per passage: how many measures start in it and their kinds (flat, for filters)."""
@@ -176,7 +178,7 @@ def prepare(doc: SourceDoc, settings: Settings, visibility: str = "public") -> P
     if not chunks:
         raise LoadError(doc.source, "no passages could be cut from the text")
     measures = extract_measures(text, chunks, region, meta.date or meta.print_date)
-    return Prepared(doc, text, chunks, measures, extract_references(text, meta))
+    return Prepared(doc, text, chunks, measures, extract_references(text, meta), reply=read_reply(text, meta))
 
 
 _LEAD_END = re.compile(r"[。！？；]")
@@ -338,7 +340,8 @@ def _write(
     )
     records = [
         (DocRecord(g.doc.doc_id, g.doc.key, g.doc.source, g.doc.file_hash, len(g.chunks), g.chunks[0].meta,
-                   [m.to_dict() for m in g.measures], PREPARE_VERSION, [r.to_dict() for r in g.links]), g.text)
+                   [m.to_dict() for m in g.measures], PREPARE_VERSION, [r.to_dict() for r in g.links],
+                   reply=g.reply.to_dict() if g.reply is not None else None), g.text)
         for g in group
     ]
     store.put_docs(records)

@@ -1,6 +1,7 @@
 """Show how one file is read, without touching the store:
-`python -m rag.inspect FILE [--json]` → its metadata, validity, support measures, references to other documents
-and chunks (id, section, text, tokens).
+`python -m rag.inspect FILE [--json]` → its metadata, validity, support measures, reply-letter fields
+(``reply``: rag.replies, null for other documents), references to other documents and chunks (id, section, text,
+tokens).
 `python -m rag.inspect --links PATH… [--json]` → the references of every file under the paths, resolved among
 those files (rag.links): how many there are and how many are in the set."""
 
@@ -44,12 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     measures = [m.to_dict() for m in prep.measures]
     validity = validity_of(prep.chunks[0].meta).to_dict(settings.today)
     refs = [r.to_dict() for r in prep.links]
+    reply = prep.reply.to_dict() if prep.reply is not None else None
     chunks: list[dict[str, Any]] = [
         {"id": c.id, "section": c.section, "text": c.text, "tokens": c.tokens} for c in prep.chunks
     ]
     if args.json:
-        print(json.dumps({"metadata": meta, "validity": validity, "measures": measures, "references": refs,
-                          "chunks": chunks, "warnings": list(doc.warnings)},
+        print(json.dumps({"metadata": meta, "validity": validity, "measures": measures, "reply": reply,
+                          "references": refs, "chunks": chunks, "warnings": list(doc.warnings)},
                          ensure_ascii=False, indent=1))
     else:
         for w in doc.warnings:
@@ -57,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         for k, v in meta.items():
             print(f"{k:>16}: {v}")
         print(f"{'validity':>16}: {validity}")
+        if reply is not None:
+            for k, v in reply.items():
+                print(f"{'reply.' + k:>22}: {v}")
         for m in measures:
             amounts = "、".join(a["text"] for a in m["amounts"]) or "—"
             print(f"\n◆ {m['kind']} · {amounts} · {'、'.join(m['beneficiaries']) or '—'}  [{m['section']}]\n  {m['text']}")

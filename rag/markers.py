@@ -403,3 +403,87 @@ GENERIC_WORDS = frozenset(
     " 建议 提案 议案 委员 代表 答复 研究 办理 我市 全市 本市 我省 全省 工作 发展 问题 情况 方面 有关 相关 部门 单位 政府"
     " 目前 当前 近年来 今年 下一步 偏低 较大 较低 一定 存在 需要 希望 通过 进行 作为 没有 已经 其中 同时 主要 重要".split()
 )
+
+# ---------------------------------------------------------------------------------------------------------
+# Reply letters to 建议 / 提案 / 议案 (rag.replies): which body, which session, which number, who proposed,
+# what the reply promises.
+# ---------------------------------------------------------------------------------------------------------
+
+# The body whose member proposed: 人大 (人民代表大会) takes 建议 / 议案, 政协 (政治协商会议) takes 提案.
+REPLY_BODY = r"人民代表大会|人大|政治协商会议|政协"
+REPLY_BODY_NAMES = {"人民代表大会": "人大", "人大": "人大", "政治协商会议": "政协", "政协": "政协"}
+# What a proposal is called (the last one named in the title wins over the body's usual kind).
+REPLY_KIND = r"议案|提案|建议"
+# A session: 五届四次会议, 第十四届…第二次会议, 十届全国人大四次会议, 政协第十三届全国委员会第三次会议,
+# 十四届人大常委会第五次会议. ``n`` and ``m`` are the 届 and the 次; between them may stand the body (全国人大,
+# 全国委员会, 市委员会, 人民代表大会常务委员会).
+REPLY_SESSION = (
+    r"第?(?P<n>[一二三四五六七八九十〇零\d]{1,4}) *届 *"
+    r"(?P<mid>[\u4e00-\u9fff]{0,14}?(?:人民代表大会|人大|委员会|政协)?(?:常务委员会|常委会)?)? *"
+    r"第?(?P<m>[一二三四五六七八九十\d]{1,3}) *次(?:全体)?会议"
+)
+# The level of the body: 全国人大 / 全国政协 / 全国委员会 → 全国; …省 / 自治区 / 直辖市 → 省; 市 / 州 / 盟 → 市;
+# 区 / 县 / 旗 → 区县. Read from the word right before the body (or before 委员会 in 政协XX市委员会).
+REPLY_LEVELS: tuple[tuple[str, str], ...] = (
+    ("全国", r"全国|中国人民政治协商会议$|^中国"),
+    ("省", r"(?:省|自治区|北京|天津|上海|重庆)(?:第?[一二三四五六七八九十\d]{1,4}届)?$"),
+    ("市", r"(?:市|州|盟|地区)(?:第?[一二三四五六七八九十\d]{1,4}届)?$"),
+    ("区县", r"(?:区|县|旗|市辖区)(?:第?[一二三四五六七八九十\d]{1,4}届)?$"),
+)
+# The proposal's number: 第0261号提案, 第2996号建议, 建议第123号, 提案第45号, 第A023号, 第20240123号.
+REPLY_NUMBER_BEFORE_KIND = r"第 *(?P<num>[A-Za-z]?\d{1,8}) *号(?:[^，。；：]{0,6}?)(?P<kind>议案|提案|建议)"
+REPLY_NUMBER_AFTER_KIND = (  # 建议第123号, 《…的建议》（第156号）, 提案（编号：第0123号）
+    r"(?P<kind>议案|提案|建议)[》”」]? *[（(]? *(?:编号[：:]? *)?第 *(?P<num>[A-Za-z]?\d{1,8}) *号"
+)
+REPLY_NUMBER_BARE = r"第 *(?P<num>[A-Za-z]?\d{1,8}) *号"
+# A reply letter's title: …的答复 / 答复函 / 复函 / 办理情况的函 / 办理情况的报告 / 答复的函 on a 建议 / 提案 / 议案.
+REPLY_TITLE_END = r"(?:答复函|答复|复函|办理情况的(?:函|报告|答复)|答复的函|办理意见的函)$"
+# Who the letter is addressed to when that is the proposer: persons (张三委员, 李四等代表, 王五副主席) and the
+# bodies that make collective 提案 (民盟市委, 九三学社XX委员会, 市工商联, 农工党XX支部, 经济界别).
+REPLY_PERSON_ROLE = r"委员|代表|副主席|主席|常委|同志|先生|女士|老师"
+REPLY_GROUP_PARTY = r"民革|民盟|民建|民进|农工|致公|九三学社|台盟|工商联|无党派"  # at the start: 民建区委会
+REPLY_GROUP = (  # at the end
+    r"界别|党派|学社|支社|小组|联组|委员会|委会|党委|市委|省委|区委|县委|总支|支部|代表团|联合会|协会|商会"
+)
+# A sentence of the reply that names the proposer(s) when no addressee line does: 张三代表提出的…, 您领衔提出的
+# (no name: nothing read), 李四等5位委员提出的….
+REPLY_PROPOSER_IN_TEXT = (
+    r"(?P<names>[\u4e00-\u9fff]{2,4}(?:[、，,][\u4e00-\u9fff]{2,4}){0,9})(?P<etc>等(?:\d+|[一二三四五六七八九十]+)?(?:名|位)?)?"
+    r"(?:委员|代表)(?:领衔)?(?:提出|所提|提交)的"
+)
+# Where the reply's promises start: a sentence (or paragraph) opening with one of these …
+REPLY_COMMIT_OPENER = (
+    r"下一步|下步|下一阶段|下阶段|今后|接下来|未来|后续|我们将|我[局委厅办部府院市区县]将|本[局委厅部]将"
+)
+# … and, without such a part, the single sentences that promise (…将继续 / 将进一步 / 将不断 …).
+REPLY_COMMIT_VERB = (
+    r"(?:将|拟)(?:继续|进一步|不断|积极|加快|加大|持续|认真|会同|督促|研究|推动|抓紧|切实|着力|结合|按照|以|在|坚持|统筹)"
+)
+# Where the promises end: the thanks and closing formulas of a reply letter.
+REPLY_CLOSING = r"^(?:感谢|衷心感谢|非常感谢|再次感谢|欢迎|恳请|希望您|此复|特此|专此|以上答复|如有|现将)"
+# A heading that opens the promises as a section of their own: 三、有关部门下一步拟采取的措施 / （四）下步工作打算.
+REPLY_COMMIT_HEADING = (
+    rf"^(?:{DUN_CN}|{PAREN_CN}|第[{CN_NUM}]{{1,3}}[，,、])[^。]{{0,20}}"
+    r"(?:下一步|下步|下阶段|下一阶段|今后|工作打算|工作计划|努力方向|拟采取|改进措施)"
+)
+# A sentence that says what something will bring, not what the replying body will do (这些措施将进一步方便…).
+REPLY_NOT_COMMIT = r"^(?:这些|这|此|该|上述)(?:些)?(?:措施|举措|做法|工作|政策)?将"
+# Questions for the register of past replies (rag.reply_answers), kept narrow: a proposer and what they
+# proposed (王超斌委员提过哪些提案？ / 石英代表提出过什么建议), or how past proposals on a topic were answered
+# (以前关于科技企业融资的提案是怎么答复的？ / 过去有没有关于…的建议，答复过吗). One naming its own document
+# (334号答复函说了什么, 《…》, a 文号) is a single-document question, not this.
+ASK_REGISTER_PROPOSER = (
+    r"(?P<name>[\u4e00-\u9fff·]{2,8}?)(?P<etc>等)?(?P<role>委员|代表)?(?:都|曾|曾经|以前|过去|之前|先后|一共|共)?"
+    r"(?:提过|提出过|提出了|提了|提交过|提交了|领衔提出过|领衔提出了|提出|提交)(?:哪些|什么|几件|几个|多少|的|过的)?(?:件)?"
+    r"(?P<kind>提案|建议|议案)"
+)
+ASK_REGISTER_PAST = (
+    r"(?:以前|过去|之前|此前|历年|往年|曾经|早先|以往)[^？?。]{0,40}?(?P<kind>提案|建议|议案)[^？?。]{0,12}?"
+    r"(?:怎么|如何|怎样|是怎么|是如何)?(?:答复|回复|办理|处理)(?:的|过|了)?"
+    r"|(?:提案|建议|议案)[^？?。]{0,12}(?:答复过|回复过|办理过|有过答复|有没有答复)"
+)
+# Words of such a question that name no topic (what is left names the proposals' subject: 科技企业 融资).
+REGISTER_FRAME_WORDS = frozenset(
+    "以前 过去 之前 此前 历年 往年 曾经 早先 以往 关于 有关 方面 提案 建议 议案 答复 回复 办理 处理 怎么 如何 怎样 是 的 过 了"
+    " 哪些 什么 有没有 有 吗 呢 委员 代表 政府 人大 政协".split()
+)

@@ -16,6 +16,7 @@ from .lexical import LexicalIndex
 from .links import LinkIndex
 from .logbook import Logbook
 from .policies import PolicyBook
+from .registry import Registry
 from .retrieve import HybridRetriever, RetrievalConfig
 from .settings import Settings, ensure_tiktoken_offline
 from .store import ChromaStore, make_store
@@ -69,7 +70,8 @@ class Pipeline:
         extractive = ExtractiveAnswerer(
             self.embedder, documents=self.retriever.document_chunks, dense_weight=0.45 if st.sentence_dense else 0.0
         )
-        return ChatEngine(self.retriever, extractive, generative, k=st.top_k, gate=gate, book=self.book)
+        return ChatEngine(self.retriever, extractive, generative, k=st.top_k, gate=gate, book=self.book,
+                          registry=self.registry)
 
     @cached_property
     def book(self) -> PolicyBook:
@@ -80,6 +82,11 @@ class Pipeline:
     def links(self) -> LinkIndex:
         """References between the store's documents, resolved (rag.links), from the manifest."""
         return LinkIndex(self.store)
+
+    @cached_property
+    def registry(self) -> Registry:
+        """The register of past replies (rag.registry): every reply letter's fields, from the manifest."""
+        return Registry(self.store)
 
     @cached_property
     def logbook(self) -> Logbook:
@@ -104,6 +111,7 @@ class Pipeline:
         self.lexical.search("预热 政策", 1)
         self.book.docs()
         self.links.docs()
+        self.registry.entries()
         _ = self.chat
 
     def ensure_ingested(self, progress: Progress | None = None) -> IngestReport | None:
@@ -124,11 +132,12 @@ class Pipeline:
         )
 
     def store_changed(self) -> None:
-        """After this process changed the store: the keyword index rebuilt, the policy book and the links
-        re-read."""
+        """After this process changed the store: the keyword index rebuilt, the policy book, the links and the
+        register re-read."""
         self.lexical.rebuild()
         self.book.refresh()
         self.links.refresh()
+        self.registry.refresh()
 
 
 def build(settings: Settings | None = None, embedder: BaseEmbedder | None = None) -> Pipeline:

@@ -50,6 +50,7 @@ class DocRecord:
     measures: list[dict[str, Any]] | None = None  # written with the record (JSON); manifest() leaves it out
     version: str = ""  # rag.ingest.PREPARE_VERSION of the ingest that wrote it ("" before versions existed)
     links: list[dict[str, Any]] | None = None  # the documents it cites (rag.links), JSON like measures
+    reply: dict[str, Any] | None = None  # a reply letter's fields (rag.replies, JSON); manifest() leaves it out
 
 
 def _flat(chunk: Chunk, file_hash: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -225,6 +226,8 @@ class ChromaStore:
                 meta["measures"] = json.dumps(rec.measures, ensure_ascii=False)
             if rec.links:
                 meta["links"] = json.dumps(rec.links, ensure_ascii=False)
+            if rec.reply:
+                meta["reply"] = json.dumps(rec.reply, ensure_ascii=False)
             metas.append(meta)
         # The manifest needs no similarity search; a constant 1-d vector keeps Chroma from embedding.
         self.docs.upsert(
@@ -278,6 +281,20 @@ class ChromaStore:
             with contextlib.suppress(ValueError):  # a broken record: its links are re-read on re-ingest
                 refs = json.loads(str(m.get("links") or "[]"))
             out[did] = ([r for r in refs if isinstance(r, dict)] if isinstance(refs, list) else [], visibility_of(m))
+        return out
+
+    @_guarded
+    def doc_replies(self) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+        """The reply-letter fields (rag.replies) of every reply letter, by doc id, with the record's flat
+        metadata (its ``visibility`` says who may see it: rag.access)."""
+        out: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        for did, _, m in self.doc_rows(include=["metadatas"]):
+            raw = m.get("reply")
+            if raw:
+                try:
+                    out[did] = (dict(json.loads(str(raw))), m)
+                except ValueError:
+                    continue  # a record written by a broken process: re-read on re-ingest
         return out
 
     @_guarded

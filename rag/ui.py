@@ -22,7 +22,7 @@ from typing import Any
 
 import gradio as gr
 
-from .access import PUBLIC_AUDIENCE, STAFF_AUDIENCE, Audience, is_staff_token, log_channel
+from .access import PUBLIC_AUDIENCE, Audience, audience_of_token, is_staff_token, log_channel
 from .api import RateLimiter, client_address, public_message
 from .errors import BusyError, IngestLockedError, QueryError, RagError, StoreError
 from .ingest import delete_document
@@ -36,6 +36,7 @@ from .ui_links import DOC_VIEW_JS, build_similar_section, links_html
 from .ui_logbook import build_gaps_section, feedback_bar
 from .ui_match import CSS as MATCH_CSS
 from .ui_match import build_match_tab
+from .ui_replies import build_replies_tab
 from .validity import STATUS_LABEL
 
 log = logging.getLogger(__name__)
@@ -119,9 +120,8 @@ SIGNED_OUT = "未登录：只查询公开文件。"
 
 
 def audience_of(token: str | None, settings: Settings) -> Audience:
-    """The audience of a chat session from the staff token it signed in with (checked on every request: a
-    token removed from RAG_STAFF_TOKENS signs its sessions out)."""
-    return STAFF_AUDIENCE if is_staff_token(token, settings.staff_tokens) else PUBLIC_AUDIENCE
+    """The audience of a chat session (rag.access.audience_of_token)."""
+    return audience_of_token(token, settings.staff_tokens)
 
 
 def _safe_name(name: str) -> str:
@@ -357,6 +357,8 @@ def build_ui(pipe: Pipeline, limiter: RateLimiter | None = None) -> gr.Blocks:
             signout.click(sign_out, None, [staff, staff_status], api_visibility="private")
         with gr.Tab("政策匹配"):
             build_match_tab(pipe, limiter, staff)
+        with gr.Tab("答复档案"):
+            build_replies_tab(pipe, open_doc, limiter, staff)
         with gr.Tab("管理"):
             gr.Markdown("上传、重新导入或删除文件。需要管理口令（`RAG_ADMIN_TOKEN`）。")
             token = gr.Textbox(label="管理口令", type="password")

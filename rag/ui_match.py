@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from .access import PUBLIC_AUDIENCE, STAFF_AUDIENCE, is_staff_token
+from .access import audience_of_token
 from .api import RateLimiter, client_address, public_message
 from .errors import RagError
 from .matching import CSV_COLUMNS, NEEDS, VERDICT_LABEL, Profile, match, match_json, row, to_csv
@@ -86,7 +86,7 @@ def build_match_tab(pipe: Pipeline, limiter: RateLimiter | None = None, staff: g
         }
         try:
             profile = Profile.from_dict(raw)
-            who = STAFF_AUDIENCE if is_staff_token(staff_token, pipe.settings.staff_tokens) else PUBLIC_AUDIENCE
+            who = audience_of_token(staff_token, pipe.settings.staff_tokens)
             res = match(pipe.book, profile, audience=who)
         except RagError as e:
             raise gr.Error(public_message(e)) from None
