@@ -24,14 +24,13 @@ looks exactly like a link to a document that is not in the corpus.
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from . import markers
 from .access import PUBLIC_AUDIENCE, VISIBILITY_KEY, Audience, Visibility, visibility_of
+from .derived import Derived
 from .metadata import doc_number_variants, iter_doc_numbers
 from .records import DocMeta
 from .store import DocRecord
@@ -328,27 +327,14 @@ class LinkIndex:
 
     def __init__(self, store: LinkStore, check_every: float = 5.0) -> None:
         self.store = store
-        self.check_every = check_every
-        self._docs: dict[str, LinkedDoc] = {}
-        self._fingerprint: str | None = None
-        self._checked_at = -float("inf")
-        self._lock = threading.Lock()
+        self._derived: Derived[dict[str, LinkedDoc]] = Derived(store.fingerprint, self._load, {}, check_every)
 
     def docs(self) -> dict[str, LinkedDoc]:
-        with self._lock:
-            if time.monotonic() - self._checked_at < self.check_every:
-                return self._docs
-            fp = self.store.fingerprint()
-            if fp != self._fingerprint:
-                self._docs = self._load()
-                self._fingerprint = fp
-            self._checked_at = time.monotonic()
-            return self._docs
+        return self._derived.get()
 
     def refresh(self) -> None:
         """Check the store again on the next read (this process just changed it)."""
-        with self._lock:
-            self._checked_at = -float("inf")
+        self._derived.refresh()
 
     def _load(self) -> dict[str, LinkedDoc]:
         stored = self.store.doc_links()

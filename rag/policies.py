@@ -8,13 +8,12 @@ whatever its own text says.
 from __future__ import annotations
 
 import re
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
 from .access import PUBLIC_AUDIENCE, Audience
+from .derived import Derived
 from .measures import Measure
 from .records import DocMeta
 from .store import DocRecord
@@ -77,30 +76,16 @@ class PolicyBook:
     def __init__(self, store: PolicyStore, as_of: date, check_every: float = 5.0) -> None:
         self.store = store
         self.as_of = as_of
-        # Like the keyword index (rag.lexical): one answer asks the book several times (ranking, marks, the
-        # table), so the store's fingerprint is read at most every ``check_every`` seconds, and at once after
-        # a change made here (``refresh``, which the pipeline calls after an ingest or a delete).
-        self.check_every = check_every
-        self._docs: dict[str, PolicyDoc] = {}
-        self._fingerprint: str | None = None
-        self._checked_at = -float("inf")
-        self._lock = threading.Lock()
+        # one answer asks the book several times (ranking, marks, the table): rag.derived reads the store's
+        # fingerprint at most every ``check_every`` seconds, and at once after ``refresh``
+        self._derived: Derived[dict[str, PolicyDoc]] = Derived(store.fingerprint, self._load, {}, check_every)
 
     def docs(self) -> dict[str, PolicyDoc]:
-        with self._lock:
-            if time.monotonic() - self._checked_at < self.check_every:
-                return self._docs
-            fp = self.store.fingerprint()
-            if fp != self._fingerprint:
-                self._docs = self._load()
-                self._fingerprint = fp
-            self._checked_at = time.monotonic()
-            return self._docs
+        return self._derived.get()
 
     def refresh(self) -> None:
         """Check the store again on the next read (the store was just changed by this process)."""
-        with self._lock:
-            self._checked_at = -float("inf")
+        self._derived.refresh()
 
     def _load(self) -> dict[str, PolicyDoc]:
         measures = self.store.doc_measures()

@@ -12,13 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .access import PUBLIC_AUDIENCE, Audience
+from .derived import Derived
 from .errors import QueryError
 from .metadata import cn_number
 from .replies import KINDS, Reply
@@ -162,28 +161,15 @@ class Registry:
 
     def __init__(self, store: RegistryStore, check_every: float = 5.0) -> None:
         self.store = store
-        self.check_every = check_every  # the fingerprint is read at most this often (see rag.policies)
-        self._entries: list[Entry] = []
-        self._fingerprint: str | None = None
-        self._checked_at = -float("inf")
-        self._lock = threading.Lock()
+        self._derived: Derived[list[Entry]] = Derived(store.fingerprint, self._load, [], check_every)
 
     def entries(self) -> list[Entry]:
         """Every reply letter, newest first, whoever may see it (callers filter: ``list``)."""
-        with self._lock:
-            if time.monotonic() - self._checked_at < self.check_every:
-                return self._entries
-            fp = self.store.fingerprint()
-            if fp != self._fingerprint:
-                self._entries = self._load()
-                self._fingerprint = fp
-            self._checked_at = time.monotonic()
-            return self._entries
+        return self._derived.get()
 
     def refresh(self) -> None:
         """Check the store again on the next read (the store was just changed by this process)."""
-        with self._lock:
-            self._checked_at = -float("inf")
+        self._derived.refresh()
 
     def _load(self) -> list[Entry]:
         out = []

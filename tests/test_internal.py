@@ -388,6 +388,7 @@ POST_BODIES: dict[str, Any] = {
     "/api/match": {},
     "/v1/chat/completions": {"model": "policy-qa", "messages": [{"role": "user", "content": TOPIC_QUESTIONS[0]}]},
     "/api/feedback": {"answer_id": "x", "rating": "up"},
+    "/api/similar": {"text": f"关于{SECRET}的提案：建议加快推进青鸾计划"},
 }
 
 
@@ -425,6 +426,24 @@ def test_no_route_shows_an_internal_document_to_the_public(pipe: Any, app_url: s
     assert asked >= len(routes)
     # The embed widget is always public: its script never sends a staff token.
     assert "X-Staff-Token" not in WIDGET_JS and "Authorization" not in WIDGET_JS
+
+
+@pytest.mark.slow
+def test_register_links_and_similar_keep_an_internal_letter_internal(app_url: str, app_internal_id: str) -> None:
+    """The internal document is a reply letter: the register (/api/replies), its links and the similar past
+    replies show it to staff only — for the public it is not there at all, by topic or by any filter."""
+    for headers in ({}, WRONG):
+        for params in ({}, {"words": SECRET}, {"year": "2025"}, {"format": "csv"}):
+            r = httpx.get(f"{app_url}/api/replies", params=params, headers=headers)
+            assert r.status_code == 200 and app_internal_id not in r.text and not leaks(r.text, SECRET), params
+        assert httpx.get(f"{app_url}/api/documents/{app_internal_id}/links", headers=headers).status_code == 404
+        r = httpx.post(f"{app_url}/api/similar", json={"text": f"关于{SECRET}科技企业研发投入补助的提案"}, headers=headers)
+        assert r.status_code == 200 and app_internal_id not in r.text and not leaks(r.text, SECRET), r.text[:300]
+    staff = httpx.get(f"{app_url}/api/replies", params={"words": SECRET}, headers=STAFF).json()
+    assert [e["doc_id"] for e in staff] == [app_internal_id]
+    assert httpx.get(f"{app_url}/api/documents/{app_internal_id}/links", headers=STAFF).status_code == 200
+    r = httpx.post(f"{app_url}/api/similar", json={"text": f"关于{SECRET}科技企业研发投入补助的提案"}, headers=STAFF)
+    assert app_internal_id in r.text
 
 
 @pytest.mark.slow
