@@ -15,7 +15,7 @@ import pytest
 
 from .conftest import SEED
 from .test_api import start_app
-from .test_ui import ARGS, CHROMIUM
+from .test_ui import CHROMIUM, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -42,15 +42,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
 
 @pytest.fixture(scope="module")
 def page(app: tuple[str, Path]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-        pg.set_default_timeout(60_000)
-        pg.goto(app[0])
+    with open_page(app[0]) as pg:
         yield pg
-        browser.close()
 
 
 def _ask(page: Any, question: str, expect_in_chat: str) -> None:

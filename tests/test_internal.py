@@ -466,19 +466,10 @@ def test_chat_events_through_gradios_queue(app_url: str, app_internal_id: str) -
 
 @pytest.fixture(scope="module")
 def page(app_url: str) -> Iterator[Any]:
-    from .test_ui import ARGS, CHROMIUM
+    from .test_ui import open_page
 
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (make test installs it with apt-get when it can)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1100})
-        pg.set_default_timeout(60_000)
-        pg.goto(app_url)
+    with open_page(app_url, height=1100) as pg:
         yield pg
-        browser.close()
 
 
 def _ask(page: Any, question: str) -> str:

@@ -15,7 +15,7 @@ import pytest
 from .conftest import SEED
 from .test_api import start_app
 from .test_hardening import fn_index, gradio_call
-from .test_ui import ARGS, CHROMIUM
+from .test_ui import open_page
 
 pytestmark = pytest.mark.slow
 TOKEN = "links-admin-token"
@@ -144,17 +144,8 @@ def test_similar_past_replies_for_a_pasted_proposal(served: dict[str, Any]) -> N
 
 @pytest.fixture(scope="module")
 def page(served: dict[str, Any]) -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (make test installs it with apt-get when it can)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-        pg.set_default_timeout(60_000)
-        pg.goto(served["url"])
+    with open_page(served["url"]) as pg:
         yield pg
-        browser.close()
 
 
 def _open_seed(page: Any) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from .conftest import ROOT
 from .test_api import seed_app
-from .test_ui import ARGS, CHROMIUM
+from .test_ui import CHROMIUM, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,15 +28,8 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def page(url: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-        pg.set_default_timeout(60_000)
-        pg.goto(url)
+    with open_page(url) as pg:
         yield pg
-        browser.close()
 
 
 def test_register_tab_filters_by_proposer_and_opens_a_letter(page: Any) -> None:
