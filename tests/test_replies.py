@@ -207,6 +207,120 @@ def test_other_documents_are_not_reply_letters(text: str) -> None:
     assert _reply(text) is None
 
 
+# Letters as county, city and province web pages give them (written for these tests): the page's furniture
+# around the letter, titles repeated, labels instead of a signature, lost punctuation and line breaks.
+PAGE_BREADCRUMB = """首页 > 信息公开 > 建议提案 > 正文
+关于市九届人大二次会议甬12号建议的答复[北环建〔2021〕45号]
+发布时间：2021-07-30 来源：北溪市环境局
+陈明代表：
+您在市九届人大二次会议上提出的甬12号《关于治理河道污染的建议》收悉，现答复如下：
+我局已完成排污口排查。下一步，我局将加快截污管网建设。
+北溪市生态环境局
+2021年7月2日"""
+SALUTATION_ONLY = """赵六、钱七委员：
+你们提出的关于改善乡村公路照明的提案已收悉。现答复如下：
+今年我局已安装路灯三百盏。下一步，我们将逐步覆盖其余路段。
+2021年5月6日
+联系单位：云岭县交通运输局
+联 系 人：周红"""
+DAMAGED_SIGNATURE = """关于县十届人大四次会议第7、19号建议的复函
+吴刚代表
+提出的关于修缮老街石桥的建议收悉，现答复如下：
+我局已将石桥列入修缮计划。
+云岭县住房和城乡建设局(县人民防空办公室)
+2019715"""
+TITLE_ORGAN_NO_SIGNATURE = """- 发文机关：云岭县人民政府办公室
+- 成文日期：
+- 标题：云岭县林业局关于对县九届人大三次会议第21号建议的答复
+云岭县林业局关于对县九届人大三次会议第21号建议的答复
+孙丽、何平代表：
+你们提出的《关于加强护林防火的建议》收悉，现答复如下。
+下一步我局将增设护林员岗位。
+感谢你们对林业工作的关心和支持。"""
+CPPCC_CALLED_SUGGESTION = """信息名称 关于规范夜市摊点的建议的答复 成文日期 2020-03-04
+发布机构 东湖区城市管理局
+关于规范夜市摊点的建议的答复
+郑强委员：
+您提出的关于规范夜市摊点的建议提案收悉，现回复如下：
+我局已划定夜市经营区域。下一步工作中，我们将加强巡查。
+感谢您对城市管理工作的关心。"""
+COLLECTIVE_LETTERED = """类别标识【B】
+北溪住议字〔2023〕9号 签发人：刘一
+对市政协第八届第二次会议
+第2023B017号集体提案的答复
+九三学社北溪市委员会：
+贵社提出的《关于推进老旧小区改造的建议》（第2023B017号）收悉，现答复如下：
+我局将按照全市统一部署推进改造。
+北溪市住房保障和房屋管理局
+2023年8月1日"""
+DRAFT_MOTION = """您当前所在的位置：首页 > 议案建议
+关于对县十二届人大一次会议第3号议事原案的答复(交通局)
+发布日期：2015-04-01 来源：人大办公室
+李强、王芳、张军代表：
+你们提出的“关于修建镇村公路的议事原案”收悉。现答复如下：
+该路段已列入今年建设计划。
+感谢你们对交通工作的关心和支持。"""
+NO_PLACE_NAMED = """尊敬的黄河等代表：
+您好，首先感谢您对道路建设的关注。
+关于您在南山市西岭区人大会议上所提建议《关于拓宽老城道路的建议》已收悉，现答复如下：
+下一步将向区政府汇报。
+此复
+2018年3月19日"""
+LABEL_COLON_DOC_NUMBER = """对北溪市第九届人民代表大会 第三次会议第31号建议的答复
+发布时间：2023-07-21 来源：交通局 打印
+建议字：〔2023〕8号
+对北溪市第九届人民代表大会第三次会议第31号建议的答复
+林海等3名代表：
+您提出的关于改造老路的建议收悉。我局高度重视此建议的办理，现答复如下：
+该道路已列入改造计划。
+2023年7月18日
+领导签发：马力"""
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    (PAGE_BREADCRUMB, {"number": "12", "kind": "建议", "session": "九届二次会议", "body": "人大", "level": "市",
+                       "proposers": ["陈明"], "replying_body": "北溪市生态环境局",
+                       "doc_number": "北环建〔2021〕45号", "date": "2021-07-02"}),
+    (SALUTATION_ONLY, {"number": None, "kind": "提案", "session": None, "body": "政协", "level": "区县",
+                       "proposers": ["赵六", "钱七"], "replying_body": "云岭县交通运输局", "date": "2021-05-06"}),
+    (DAMAGED_SIGNATURE, {"number": "7", "kind": "建议", "body": "人大", "level": "区县", "proposers": ["吴刚"],
+                         "replying_body": "云岭县住房和城乡建设局(县人民防空办公室)", "date": "2019-07-15"}),
+    (TITLE_ORGAN_NO_SIGNATURE, {"number": "21", "kind": "建议", "session": "九届三次会议", "level": "区县",
+                                "proposers": ["孙丽", "何平"], "replying_body": "云岭县林业局", "date": None,
+                                "doc_number": None}),
+    (CPPCC_CALLED_SUGGESTION, {"kind": "提案", "body": "政协", "level": "区县", "proposers": ["郑强"],
+                               "replying_body": "东湖区城市管理局", "date": "2020-03-04"}),
+    (COLLECTIVE_LETTERED, {"number": "2023B017", "kind": "提案", "session": "八届二次会议", "body": "政协",
+                           "level": "市", "proposers": ["九三学社北溪市委员会"],
+                           "replying_body": "北溪市住房保障和房屋管理局", "doc_number": "北溪住议字〔2023〕9号"}),
+    (DRAFT_MOTION, {"number": "3", "kind": "议案", "session": "十二届一次会议", "body": "人大", "level": "区县",
+                    "proposers": ["李强", "王芳", "张军"], "replying_body": "交通局", "date": None}),
+    (NO_PLACE_NAMED, {"kind": "建议", "body": "人大", "level": "区县", "proposers": ["黄河等"],
+                      "date": "2018-03-19", "number": None, "session": None}),
+    (LABEL_COLON_DOC_NUMBER, {"number": "31", "session": "九届三次会议", "proposers": ["林海等"],
+                              "replying_body": "交通局", "doc_number": "建议字〔2023〕8号", "date": "2023-07-18"}),
+], ids=["breadcrumb-bracketed-doc-number-prefixed-number", "salutation-only-contact-unit", "damaged-date-line",
+        "title-organ-without-signature", "cppcc-letter-says-suggestion", "collective-lettered-number",
+        "draft-motion", "no-title-place-in-opening", "label-colon-doc-number-source-label"])
+def test_web_page_letters(text: str, want: dict[str, Any]) -> None:
+    r = _reply(text)
+    assert r is not None
+    assert {k: getattr(r, k) for k in want} == want
+
+
+@pytest.mark.parametrize(("line", "want"), [
+    ("2019715", "2019-07-15"), ("202293", "2022-09-03"), ("20240115", "2024-01-15"), ("2024115", None),
+    ("2024135", None), ("13908817811", None),
+])
+def test_a_signature_date_without_its_characters_is_read_only_when_unambiguous(line: str, want: str | None) -> None:
+    r = _reply(f"关于县十届人大四次会议第7号建议的答复\n吴刚代表：\n您的建议收悉，现答复如下：\n已办理。\n云岭县水利局\n{line}")
+    assert r is not None and r.date == want
+
+
+def test_a_salutation_without_an_answer_is_no_reply_letter() -> None:
+    assert _reply("张三代表：\n请于下周一到会议室参加座谈。\n县人大常委会办公室\n2024年3月1日") is None
+
+
 # --- the register ------------------------------------------------------------------------------------
 
 
