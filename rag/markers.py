@@ -442,9 +442,10 @@ REPLY_NUMBER_BEFORE_KIND = (
 REPLY_NUMBER_AFTER_KIND = (  # 建议第123号, 《…的建议》（第156号）, 提案（编号：第0123号）
     rf"(?P<kind>议事原案|议案|提案|建议)[》”」]? *[（(]? *(?:编号[：:]? *)?第 *{_NUM} *号"
 )
+REPLY_NUMBER_LABELLED = rf"(?P<kind>议事原案|议案|提案|建议)编号[：:] *第? *{_NUM}"  # 提案编号：0123
 REPLY_NUMBER_BARE = rf"第 *{_NUM} *号"
 # A reply letter's title: …的答复 / 答复函 / 复函 / 办理情况的函 / 办理情况的报告 / 答复的函 on a 建议 / 提案 / 议案.
-REPLY_TITLE_END = r"(?:答复函|答复|复函|回复|办理情况的(?:函|报告|答复)|答复的函|办理意见的函)$"
+REPLY_TITLE_END = r"(?:答复函|答复意见|答复|复函|回复函|回复|办理情况的(?:函|报告|答复)|答复的函|办理意见的函)$"
 # … or a letter about answering one: XX局关于答复县十届人大二次会议第5号建议的函.
 REPLY_TITLE_ANSWERING = r"关于(?:答复|回复|办理)[^，。；]{2,80}(?:议事原案|议案|提案|建议)的函$"
 # Page furniture a web page puts before or around a letter's title: a breadcrumb (首页 > … > 正文), a label

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from . import markers
-from .clean import DATE_CORE, ORGAN_LINE_RE, is_date_line
+from .clean import DATE_CORE, ORGAN_LINE_RE, is_date_line, is_issue_date_line
 from .metadata import find_doc_numbers, parse_cn_date
 from .records import DocMeta
 from .sentences import split_sentences
@@ -32,6 +32,7 @@ _LEVELS = tuple((name, re.compile(p)) for name, p in markers.REPLY_LEVELS)
 _NUMBER_RES = (
     re.compile(markers.REPLY_NUMBER_BEFORE_KIND),
     re.compile(markers.REPLY_NUMBER_AFTER_KIND),
+    re.compile(markers.REPLY_NUMBER_LABELLED),
 )
 _NUMBER_BARE_RE = re.compile(markers.REPLY_NUMBER_BARE)
 _TITLE_END_RE = re.compile(markers.REPLY_TITLE_END)
@@ -50,6 +51,7 @@ _NATIONAL_ORGAN_RE = re.compile(markers.REPLY_ORGAN_NATIONAL)
 _NOT_A_PLACE_RE = re.compile(markers.REPLY_NOT_A_PLACE)
 _PLACE_RE = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:自治区|自治州|自治县|省|市|州|盟|地区|县|区|旗)")
 _PLACE_LEVEL = {"自治区": "省", "省": "省", "自治州": "市", "市": "市", "州": "市", "盟": "市", "地区": "市"}
+_OTHER_ITEM_RE = re.compile(r"^(?:上一|下一|相关|推荐|热点)")  # a page's links to other items
 _BULLET_RE = re.compile(r"^[\s•·\-–—*]+")
 _PERSON_RE = re.compile(
     rf"^(?:尊敬的)?(?P<names>[\u4e00-\u9fff·、，, ]{{2,60}}?)(?P<etc>等(?:\d+|[一二三四五六七八九十]+)?(?:名|位)?)?"
@@ -138,6 +140,8 @@ def _reply_titles(lines: list[str]) -> list[tuple[int, str]]:
     with its line index; a title wrapped over two lines joined back (对十届全国人大 / 四次会议第5号建议的答复)."""
     out: list[tuple[int, str]] = []
     for i, line in enumerate(lines[:_HEAD_LINES]):
+        if _SALUTATION_RE.match(line) or _INTRO_RE.search(line) or _OTHER_ITEM_RE.match(line):
+            break  # the letter has begun (or the page lists other letters): no title after this
         core, _ = _title_core(line)
         if not _is_reply_title(core):
             continue
@@ -443,7 +447,12 @@ def _signature(lines: list[str], start: int) -> tuple[str | None, str | None]:
     organ line right before it (either may be missing)."""
     for i in range(start, len(lines)):
         org = _organ(lines[i - 1]) if i > start else None
-        date = parse_cn_date(lines[i]) if is_date_line(lines[i]) else _digit_date(lines[i]) if org else None
+        line = lines[i]
+        date = (
+            parse_cn_date(line)
+            if is_date_line(line) and not is_issue_date_line(line)
+            else _digit_date(line) if org else None
+        )
         if date:
             return org, date
     return None, None
@@ -509,6 +518,9 @@ def _organ_level(org: str | None) -> str | None:
         return None
     if _NATIONAL_ORGAN_RE.search(org):
         return "全国"
+    bare = re.match(r"^(省|市|州|县|区)(?=[\u4e00-\u9fff]{2})", org)  # 县水利局, 市住建局
+    if bare:
+        return _PLACE_LEVEL.get(bare.group(1), "区县")
     level: str | None = None
     pos = 0
     while True:
@@ -590,6 +602,8 @@ def read_reply(text: str, meta: DocMeta) -> Reply | None:
     commitments = _commitments(reply_lines)
     sig_org, sig_date = _signature(lines, body_start)
     head = lines[:body_start]
+    if sig_org is None and end < len(lines):  # an organ line ending the reply, undated (抄送 follows)
+        sig_org = _organ(lines[end])
     replying_body = (
         sig_org
         or _title_organ(title)

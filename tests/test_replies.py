@@ -317,6 +317,24 @@ def test_a_signature_date_without_its_characters_is_read_only_when_unambiguous(l
     assert r is not None and r.date == want
 
 
+@pytest.mark.parametrize(("text", "want"), [
+    ("何军委员：\n你提出的《关于增设农贸市场的提案》，已交我们研究办理，现答复如下：\n市场选址已确定。\n云岭县商务局\n"
+     "2020年9月1日\n上一条：云岭县水务局关于对县九届政协四次会议第9号提案的答复\n"
+     "下一条：云岭县教育局对政协云岭县九届四次会议第156号提案的答复",
+     {"number": None, "session": None, "kind": "提案", "body": "政协", "level": "区县", "replying_body": "云岭县商务局"}),
+    ("关于县政协九届二次会议提案的答复意见\n林涛委员：\n您的提案（提案编号：0042）收悉，现答复如下：\n已办理。\n"
+     "县文化广电和旅游局\n2022年6月1日",
+     {"number": "0042", "kind": "提案", "session": "九届二次会议", "level": "区县", "replying_body": "县文化广电和旅游局"}),
+    ("关于政协十届三次会议第8号提案的答复\n王五委员：\n您的提案收悉，现答复如下：\n已办理。\n县水利局\n"
+     "抄送：县政协提案委。\n县水利局办公室 2022年7月9日印发",
+     {"number": "8", "level": "区县", "replying_body": "县水利局"}),
+], ids=["links-to-other-letters-are-not-its-title", "answer-opinion-title-numbered-by-label", "bare-level-organ-print-line"])
+def test_web_page_letters_more(text: str, want: dict[str, Any]) -> None:
+    r = _reply(text)
+    assert r is not None
+    assert {k: getattr(r, k) for k in want} == want
+
+
 def test_a_salutation_without_an_answer_is_no_reply_letter() -> None:
     assert _reply("张三代表：\n请于下周一到会议室参加座谈。\n县人大常委会办公室\n2024年3月1日") is None
 
