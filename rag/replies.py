@@ -40,9 +40,12 @@ _TITLE_ANSWERING_RE = re.compile(markers.REPLY_TITLE_ANSWERING)
 _TITLE_CHROME_RE = re.compile(markers.REPLY_TITLE_CHROME)
 _TITLE_TAIL_RE = re.compile(markers.REPLY_TITLE_TAIL)
 _TITLE_PAREN_RE = re.compile(r"[（(]([^（）()]{1,20})[）)]$")
+_SALUTE_NAME = r"(?:[\u4e00-\u9fff]{1,8}·[\u4e00-\u9fff·]{1,12}|[\u4e00-\u9fff]{2,4})"  # 张三, 阿依·买买提
 _SALUTATION_RE = re.compile(
-    rf"^(?:尊敬的)?[\u4e00-\u9fff·]{{2,4}}(?:[、，,][\u4e00-\u9fff·]{{2,4}})*"
-    rf"(?:等(?:\d+|[一二三四五六七八九十]+)?(?:名|位)?)?(?:{markers.REPLY_SALUTATION_ROLE})[：:]?$"
+    rf"^(?:尊敬的)?(?:{_SALUTE_NAME}(?:[、，,]{_SALUTE_NAME})*"
+    rf"(?:等(?:\d+|[一二三四五六七八九十]+)?(?:名|位)?)?(?:{markers.REPLY_SALUTATION_ROLE})[：:]?"
+    rf"|(?:{markers.REPLY_GROUP_PARTY})[\u4e00-\u9fff]{{0,20}}[：:])"  # a party's collective 提案: 民盟XX市委：
+    r"(?:您好|你好|你们好|您们好)?[！!，,。]?$"
 )
 _ANSWERS_RE = re.compile(markers.REPLY_ANSWERS)
 _PAGE_ORGAN_RE = re.compile(rf"{markers.REPLY_PAGE_ORGAN_LABEL}[\s：:|]*(?P<org>[\u4e00-\u9fff（）()]{{2,40}})")
@@ -591,7 +594,7 @@ def read_reply(text: str, meta: DocMeta) -> Reply | None:
         if body is None:
             body, level = _body_level(intro, None)
     number = _number_kind(title, intro)[0]
-    addressee = lines[sal].rstrip("：:") if sal is not None else meta.addressee
+    addressee = re.sub(r"[：:]?(?:您好|你好|你们好|您们好)?[！!，,。]?$", "", lines[sal]) if sal is not None else meta.addressee
     proposers = _proposers(addressee, intro)
     written_kind = _kind(titles, title, intro, None)
     if body is None:

@@ -328,7 +328,13 @@ def test_a_signature_date_without_its_characters_is_read_only_when_unambiguous(l
     ("关于政协十届三次会议第8号提案的答复\n王五委员：\n您的提案收悉，现答复如下：\n已办理。\n县水利局\n"
      "抄送：县政协提案委。\n县水利局办公室 2022年7月9日印发",
      {"number": "8", "level": "区县", "replying_body": "县水利局"}),
-], ids=["links-to-other-letters-are-not-its-title", "answer-opinion-title-numbered-by-label", "bare-level-organ-print-line"])
+    ("阿依·买买提代表：您好！\n您提出的关于修建村级文化室的建议已收悉，现答复如下：\n已列入计划。\n2021年4月2日\n"
+     "联系单位：云岭县文化和旅游局",
+     {"kind": "建议", "body": "人大", "level": "区县", "proposers": ["阿依·买买提"], "date": "2021-04-02"}),
+    ("民盟北溪市委：\n贵委提出的《关于发展托育服务的提案》收悉，现答复如下：\n已出台扶持办法。\n北溪市卫生健康委员会\n2022年8月3日",
+     {"kind": "提案", "body": "政协", "level": "市", "proposers": ["民盟北溪市委"], "replying_body": "北溪市卫生健康委员会"}),
+], ids=["links-to-other-letters-are-not-its-title", "answer-opinion-title-numbered-by-label", "bare-level-organ-print-line",
+        "salutation-with-greeting", "salutation-to-a-party"])
 def test_web_page_letters_more(text: str, want: dict[str, Any]) -> None:
     r = _reply(text)
     assert r is not None
