@@ -460,6 +460,8 @@ REPLY_ANSWERS = r"(?:议事原案|议案|提案|建议|意见)[^。]{0,6}?收悉
 # 发布机构: XX局 / 来源: XX局 / 信息来源: … / 联系单位: …, and 成文日期: 2024-05-06.
 REPLY_PAGE_ORGAN_LABEL = r"(?:发布机构|信息来源|来源|发文机关|联系单位)"
 REPLY_PAGE_DATE_LABEL = r"成文日期"
+# The labels of a page's item header, where a page without line breaks is cut.
+REPLY_PAGE_LABELS = r"发布时间|发布日期|成文日期|发布机构|信息来源|来源|作者|访问次数|浏览次数|点击数|字号"
 # A place-name at the start of an organ's name gives its level: XX县水利局 → 区县, XX自治州交通局 → 市; a
 # national organ has none (国务院办公厅, 交通运输部). Words ending in 区 / 市 that are not places.
 REPLY_ORGAN_NATIONAL = r"^(?:国务院|中共中央|中央|全国|国家|中华人民共和国|最高人民)|^[\u4e00-\u9fff]{2,8}部$"

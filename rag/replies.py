@@ -196,7 +196,13 @@ _FLAT_LINES = 3
 # Where a text without line structure (a web page's letter in one line) had its line breaks: between two
 # items separated by a space (…关心和支持。 XX市科学技术局 2024年6月1日), and after the addressee (张三委员：您…).
 _SIGNATURE_TAIL_RE = re.compile(rf"^(?P<org>[\u4e00-\u9fff]{{2,30}}?{markers.ORGAN_END})(?P<date>{DATE_CORE})$")
-_LOST_BREAK_RE = re.compile(r"(?<=[\u4e00-\u9fff。！？；：”）)])\s+(?=[\u4e00-\u9fff（(\d])|(?<=委员[：:])|(?<=代表[：:])")
+_LOST_BREAK_RE = re.compile(
+    r"(?<=[\u4e00-\u9fff。！？；：”）)])\s+(?=[\u4e00-\u9fff（(\d])|(?<=委员[：:])|(?<=代表[：:])"
+    # … and, the spaces gone too, before a page label (发布时间：…, 来源：…) and before the salutation that
+    # follows an organ's name (…来源：XX县教育局张三代表：)
+    rf"|(?=(?:{markers.REPLY_PAGE_LABELS})[：:])"
+    rf"|(?<=[局厅委办院会室心府])(?=(?:尊敬的)?[\u4e00-\u9fff]{{2,4}}(?:{markers.REPLY_SALUTATION_ROLE})[：:])"
+)
 
 
 def _lines(text: str) -> list[str]:

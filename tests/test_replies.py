@@ -333,8 +333,12 @@ def test_a_signature_date_without_its_characters_is_read_only_when_unambiguous(l
      {"kind": "建议", "body": "人大", "level": "区县", "proposers": ["阿依·买买提"], "date": "2021-04-02"}),
     ("民盟北溪市委：\n贵委提出的《关于发展托育服务的提案》收悉，现答复如下：\n已出台扶持办法。\n北溪市卫生健康委员会\n2022年8月3日",
      {"kind": "提案", "body": "政协", "level": "市", "proposers": ["民盟北溪市委"], "replying_body": "北溪市卫生健康委员会"}),
+    ("首页 > 建议提案 > 正文 关于县十届人大二次会议第15号建议的答复 发布时间：2023-06-02 来源：云岭县教育局 王强代表：您提出的关于"
+     "改善校舍的建议收悉，现答复如下：我局已安排维修资金。下一步，我局将加快维修进度。感谢您对教育工作的关心和支持。 云岭县教育局 2023年5月30日",
+     {"number": "15", "session": "十届二次会议", "level": "区县", "proposers": ["王强"], "replying_body": "云岭县教育局",
+      "date": "2023-05-30", "commitments": ["下一步，我局将加快维修进度。"]}),
 ], ids=["links-to-other-letters-are-not-its-title", "answer-opinion-title-numbered-by-label", "bare-level-organ-print-line",
-        "salutation-with-greeting", "salutation-to-a-party"])
+        "salutation-with-greeting", "salutation-to-a-party", "flat-page-labels-glued"])
 def test_web_page_letters_more(text: str, want: dict[str, Any]) -> None:
     r = _reply(text)
     assert r is not None
