@@ -637,7 +637,10 @@ def read_reply(text: str, meta: DocMeta) -> Reply | None:
         proposal_title=meta.proposal_title or _proposal_title(intro, title),
         proposers=proposers,
         replying_body=replying_body,
-        doc_number=meta.doc_number or _head_doc_number(head + [t for t in titles]) or _title_core(title)[1],
+        # the 文号 of the title block (before the salutation), else what metadata read, else a title's […]
+        doc_number=_head_doc_number(lines[: sal if sal is not None else body_start])
+        or meta.doc_number
+        or _title_core(title)[1],
         date=sig_date or meta.date or _page_date(head),
         contact=meta.contact,
         contact_phone=meta.contact_phone,
