@@ -237,14 +237,14 @@ TITLE_ORGAN_NO_SIGNATURE = """- 发文机关：云岭县人民政府办公室
 你们提出的《关于加强护林防火的建议》收悉，现答复如下。
 下一步我局将增设护林员岗位。
 感谢你们对林业工作的关心和支持。"""
-CPPCC_CALLED_SUGGESTION = """信息名称 关于规范夜市摊点的建议的答复 成文日期 2020-03-04
+CPPCC_CALLED_SUGGESTION = """标题 关于规范夜市摊点的建议的答复 成文日期 2020-03-04
 发布机构 东湖区城市管理局
 关于规范夜市摊点的建议的答复
 郑强委员：
-您提出的关于规范夜市摊点的建议提案收悉，现回复如下：
-我局已划定夜市经营区域。下一步工作中，我们将加强巡查。
+您关于规范夜市摊点的建议提案收悉，现回复如下：
+我局已划定夜市经营区域，并将持续开展巡查。
 感谢您对城市管理工作的关心。"""
-COLLECTIVE_LETTERED = """类别标识【B】
+COLLECTIVE_LETTERED = """办理类别：A
 北溪住议字〔2023〕9号 签发人：刘一
 对市政协第八届第二次会议
 第2023B017号集体提案的答复
@@ -253,7 +253,7 @@ COLLECTIVE_LETTERED = """类别标识【B】
 我局将按照全市统一部署推进改造。
 北溪市住房保障和房屋管理局
 2023年8月1日"""
-DRAFT_MOTION = """您当前所在的位置：首页 > 议案建议
+DRAFT_MOTION = """当前位置：首页 > 代表议案
 关于对县十二届人大一次会议第3号议事原案的答复(交通局)
 发布日期：2015-04-01 来源：人大办公室
 李强、王芳、张军代表：
@@ -261,20 +261,20 @@ DRAFT_MOTION = """您当前所在的位置：首页 > 议案建议
 该路段已列入今年建设计划。
 感谢你们对交通工作的关心和支持。"""
 NO_PLACE_NAMED = """尊敬的黄河等代表：
-您好，首先感谢您对道路建设的关注。
-关于您在南山市西岭区人大会议上所提建议《关于拓宽老城道路的建议》已收悉，现答复如下：
-下一步将向区政府汇报。
+谢谢您长期关心城区交通。
+您在南山市西岭区人大会议期间提交的《关于拓宽老城道路的建议》我们已收悉，经研究，现答复如下：
+拓宽工程已报请区政府列入明年计划。
 此复
-2018年3月19日"""
-LABEL_COLON_DOC_NUMBER = """对北溪市第九届人民代表大会 第三次会议第31号建议的答复
-发布时间：2023-07-21 来源：交通局 打印
-建议字：〔2023〕8号
-对北溪市第九届人民代表大会第三次会议第31号建议的答复
-林海等3名代表：
-您提出的关于改造老路的建议收悉。我局高度重视此建议的办理，现答复如下：
-该道路已列入改造计划。
-2023年7月18日
-领导签发：马力"""
+2019年11月4日"""
+LABEL_COLON_DOC_NUMBER = """对北溪市第六届人民代表大会 第二次会议第57号建议的答复
+发布日期：2020-10-12 来源：水务局 收藏
+建议字：〔2020〕14号
+对北溪市第六届人民代表大会第二次会议第57号建议的答复
+林海等5名代表：
+关于修复灌渠的建议收悉。经认真研究，现答复如下：
+灌渠修复已纳入今冬水利工程。
+2020年9月28日
+审核：马力"""
 
 
 @pytest.mark.parametrize(("text", "want"), [
@@ -296,9 +296,9 @@ LABEL_COLON_DOC_NUMBER = """对北溪市第九届人民代表大会 第三次会
     (DRAFT_MOTION, {"number": "3", "kind": "议案", "session": "十二届一次会议", "body": "人大", "level": "区县",
                     "proposers": ["李强", "王芳", "张军"], "replying_body": "交通局", "date": None}),
     (NO_PLACE_NAMED, {"kind": "建议", "body": "人大", "level": "区县", "proposers": ["黄河等"],
-                      "date": "2018-03-19", "number": None, "session": None}),
-    (LABEL_COLON_DOC_NUMBER, {"number": "31", "session": "九届三次会议", "proposers": ["林海等"],
-                              "replying_body": "交通局", "doc_number": "建议字〔2023〕8号", "date": "2023-07-18"}),
+                      "date": "2019-11-04", "number": None, "session": None}),
+    (LABEL_COLON_DOC_NUMBER, {"number": "57", "session": "六届二次会议", "proposers": ["林海等"],
+                              "replying_body": "水务局", "doc_number": "建议字〔2020〕14号", "date": "2020-09-28"}),
 ], ids=["breadcrumb-bracketed-doc-number-prefixed-number", "salutation-only-contact-unit", "damaged-date-line",
         "title-organ-without-signature", "cppcc-letter-says-suggestion", "collective-lettered-number",
         "draft-motion", "no-title-place-in-opening", "label-colon-doc-number-source-label"])
@@ -318,9 +318,9 @@ def test_a_signature_date_without_its_characters_is_read_only_when_unambiguous(l
 
 
 @pytest.mark.parametrize(("text", "want"), [
-    ("何军委员：\n你提出的《关于增设农贸市场的提案》，已交我们研究办理，现答复如下：\n市场选址已确定。\n云岭县商务局\n"
-     "2020年9月1日\n上一条：云岭县水务局关于对县九届政协四次会议第9号提案的答复\n"
-     "下一条：云岭县教育局对政协云岭县九届四次会议第156号提案的答复",
+    ("何军委员：\n关于增设农贸市场的提案收悉，现答复如下：\n市场选址已确定。\n云岭县商务局\n"
+     "2020年9月1日\n上一篇：云岭县林业局关于县七届政协二次会议第41号提案的答复\n"
+     "下一篇：云岭县卫生健康局对县政协七届二次会议第88号提案的答复",
      {"number": None, "session": None, "kind": "提案", "body": "政协", "level": "区县", "replying_body": "云岭县商务局"}),
     ("关于县政协九届二次会议提案的答复意见\n林涛委员：\n您的提案（提案编号：0042）收悉，现答复如下：\n已办理。\n"
      "县文化广电和旅游局\n2022年6月1日",
