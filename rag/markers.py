@@ -413,7 +413,8 @@ GENERIC_WORDS = frozenset(
 REPLY_BODY = r"人民代表大会|人大|政治协商会议|政协"
 REPLY_BODY_NAMES = {"人民代表大会": "人大", "人大": "人大", "政治协商会议": "政协", "政协": "政协"}
 # What a proposal is called (the last one named in the title wins over the body's usual kind).
-REPLY_KIND = r"议案|提案|建议"
+REPLY_KIND = r"议事原案|议案|提案|建议"
+REPLY_KIND_NAMES = {"议事原案": "议案"}  # a draft 议案 (议事原案) is a 议案 as written
 # A session: 五届四次会议, 第十四届…第二次会议, 十届全国人大四次会议, 政协第十三届全国委员会第三次会议,
 # 十四届人大常委会第五次会议. ``n`` and ``m`` are the 届 and the 次; between them may stand the body (全国人大,
 # 全国委员会, 市委员会, 人民代表大会常务委员会).
@@ -431,13 +432,40 @@ REPLY_LEVELS: tuple[tuple[str, str], ...] = (
     ("区县", r"(?:区|县|旗|市辖区)(?:第?[一二三四五六七八九十\d]{1,4}届)?$"),
 )
 # The proposal's number: 第0261号提案, 第2996号建议, 建议第123号, 提案第45号, 第A023号, 第20240123号.
-REPLY_NUMBER_BEFORE_KIND = r"第 *(?P<num>[A-Za-z]?\d{1,8}) *号(?:[^，。；：]{0,6}?)(?P<kind>议案|提案|建议)"
-REPLY_NUMBER_AFTER_KIND = (  # 建议第123号, 《…的建议》（第156号）, 提案（编号：第0123号）
-    r"(?P<kind>议案|提案|建议)[》”」]? *[（(]? *(?:编号[：:]? *)?第 *(?P<num>[A-Za-z]?\d{1,8}) *号"
+# Also: a year-and-letter number (第2024B017号), a delegation's one-character prefix (会议甬12号建议: the
+# digits kept), several numbers answered at once (第12、40号建议: the first), 第 left out after 会议 (会议33号建议).
+_NUM = r"(?P<num>(?:\d{4}[A-Za-z])?[A-Za-z]?\d{1,8})(?:[、，,]\d{1,8})*"
+REPLY_NUMBER_BEFORE_KIND = (
+    rf"(?:第 *|(?<=会议)(?:上)?(?:[\u4e00-\u9fff](?=\d))?){_NUM} *号(?:[^，。；：]{{0,6}}?)"
+    r"(?P<kind>议事原案|议案|提案|建议)"
 )
-REPLY_NUMBER_BARE = r"第 *(?P<num>[A-Za-z]?\d{1,8}) *号"
+REPLY_NUMBER_AFTER_KIND = (  # 建议第123号, 《…的建议》（第156号）, 提案（编号：第0123号）
+    rf"(?P<kind>议事原案|议案|提案|建议)[》”」]? *[（(]? *(?:编号[：:]? *)?第 *{_NUM} *号"
+)
+REPLY_NUMBER_LABELLED = rf"(?P<kind>议事原案|议案|提案|建议)编号[：:] *第? *{_NUM}"  # 提案编号：0123
+REPLY_NUMBER_BARE = rf"第 *{_NUM} *号"
 # A reply letter's title: …的答复 / 答复函 / 复函 / 办理情况的函 / 办理情况的报告 / 答复的函 on a 建议 / 提案 / 议案.
-REPLY_TITLE_END = r"(?:答复函|答复|复函|办理情况的(?:函|报告|答复)|答复的函|办理意见的函)$"
+REPLY_TITLE_END = r"(?:答复函|答复意见|答复|复函|回复函|回复|办理情况的(?:函|报告|答复)|答复的函|办理意见的函)$"
+# … or a letter about answering one: XX局关于答复县十届人大二次会议第5号建议的函.
+REPLY_TITLE_ANSWERING = r"关于(?:答复|回复|办理)[^，。；]{2,80}(?:议事原案|议案|提案|建议)的函$"
+# Page furniture a web page puts before or around a letter's title: a breadcrumb (首页 > … > 正文), a label
+# (标题: / 信息名称), list bullets; and after it, its 文号 in square brackets (…的答复[X发〔2024〕3号]).
+REPLY_TITLE_CHROME = r"^(?:.*(?:正文|当前位置)[：:]?|.*[>/|](?=[^>/|]*(?:关于|对)))?[\s•·\-–—*]*(?:标题|信息名称|题目)?[：:]?\s*"
+REPLY_TITLE_TAIL = r"\s*[\[［【]([^\[\]［］【】]{4,40})[\]］】]$"
+# The salutation that opens a reply letter to persons: 张三代表： / 李四、王五委员： / 尊敬的赵六等代表
+# (the colon may be lost), and the words that say the letter answers their proposal (…的建议收悉 / 答复如下).
+REPLY_SALUTATION_ROLE = r"代表|委员"
+REPLY_ANSWERS = r"(?:议事原案|议案|提案|建议|意见)[^。]{0,6}?收悉|(?:答复|回复|函复)如下"
+# Page labels where a web page names the letter's organ and date (fallbacks behind the signature):
+# 发布机构: XX局 / 来源: XX局 / 信息来源: … / 联系单位: …, and 成文日期: 2024-05-06.
+REPLY_PAGE_ORGAN_LABEL = r"(?:发布机构|信息来源|来源|发文机关|联系单位)"
+REPLY_PAGE_DATE_LABEL = r"成文日期"
+# The labels of a page's item header, where a page without line breaks is cut.
+REPLY_PAGE_LABELS = r"发布时间|发布日期|成文日期|发布机构|信息来源|来源|作者|访问次数|浏览次数|点击数|字号"
+# A place-name at the start of an organ's name gives its level: XX县水利局 → 区县, XX自治州交通局 → 市; a
+# national organ has none (国务院办公厅, 交通运输部). Words ending in 区 / 市 that are not places.
+REPLY_ORGAN_NATIONAL = r"^(?:国务院|中共中央|中央|全国|国家|中华人民共和国|最高人民)|^[\u4e00-\u9fff]{2,8}部$"
+REPLY_NOT_A_PLACE = r"(?:城|园|社|辖|景|片|街|城市|都市|市)(?:区|市)$"
 # Who the letter is addressed to when that is the proposer: persons (张三委员, 李四等代表, 王五副主席) and the
 # bodies that make collective 提案 (民盟市委, 九三学社XX委员会, 市工商联, 农工党XX支部, 经济界别).
 REPLY_PERSON_ROLE = r"委员|代表|副主席|主席|常委|同志|先生|女士|老师"

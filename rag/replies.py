@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from . import markers
-from .clean import DATE_CORE, ORGAN_LINE_RE, is_date_line
-from .metadata import parse_cn_date
+from .clean import DATE_CORE, ORGAN_LINE_RE, is_date_line, is_issue_date_line
+from .metadata import find_doc_numbers, parse_cn_date
 from .records import DocMeta
 from .sentences import split_sentences
 
@@ -32,9 +32,30 @@ _LEVELS = tuple((name, re.compile(p)) for name, p in markers.REPLY_LEVELS)
 _NUMBER_RES = (
     re.compile(markers.REPLY_NUMBER_BEFORE_KIND),
     re.compile(markers.REPLY_NUMBER_AFTER_KIND),
+    re.compile(markers.REPLY_NUMBER_LABELLED),
 )
 _NUMBER_BARE_RE = re.compile(markers.REPLY_NUMBER_BARE)
 _TITLE_END_RE = re.compile(markers.REPLY_TITLE_END)
+_TITLE_ANSWERING_RE = re.compile(markers.REPLY_TITLE_ANSWERING)
+_TITLE_CHROME_RE = re.compile(markers.REPLY_TITLE_CHROME)
+_TITLE_TAIL_RE = re.compile(markers.REPLY_TITLE_TAIL)
+_TITLE_PAREN_RE = re.compile(r"[（(]([^（）()]{1,20})[）)]$")
+_SALUTE_NAME = r"(?:[\u4e00-\u9fff]{1,8}·[\u4e00-\u9fff·]{1,12}|[\u4e00-\u9fff]{2,4})"  # 张三, 阿依·买买提
+_SALUTATION_RE = re.compile(
+    rf"^(?:尊敬的)?(?:{_SALUTE_NAME}(?:[、，,]{_SALUTE_NAME})*"
+    rf"(?:等(?:\d+|[一二三四五六七八九十]+)?(?:名|位)?)?(?:{markers.REPLY_SALUTATION_ROLE})[：:]?"
+    rf"|(?:{markers.REPLY_GROUP_PARTY})[\u4e00-\u9fff]{{0,20}}[：:])"  # a party's collective 提案: 民盟XX市委：
+    r"(?:您好|你好|你们好|您们好)?[！!，,。]?$"
+)
+_ANSWERS_RE = re.compile(markers.REPLY_ANSWERS)
+_PAGE_ORGAN_RE = re.compile(rf"{markers.REPLY_PAGE_ORGAN_LABEL}[\s：:|]*(?P<org>[\u4e00-\u9fff（）()]{{2,40}})")
+_PAGE_DATE_RE = re.compile(rf"{markers.REPLY_PAGE_DATE_LABEL}[\s：:|]*(?P<date>\d{{4}}-\d{{1,2}}-\d{{1,2}}|{DATE_CORE})")
+_NATIONAL_ORGAN_RE = re.compile(markers.REPLY_ORGAN_NATIONAL)
+_NOT_A_PLACE_RE = re.compile(markers.REPLY_NOT_A_PLACE)
+_PLACE_RE = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:自治区|自治州|自治县|省|市|州|盟|地区|县|区|旗)")
+_PLACE_LEVEL = {"自治区": "省", "省": "省", "自治州": "市", "市": "市", "州": "市", "盟": "市", "地区": "市"}
+_OTHER_ITEM_RE = re.compile(r"^(?:上一|下一|相关|推荐|热点)")  # a page's links to other items
+_BULLET_RE = re.compile(r"^[\s•·\-–—*]+")
 _PERSON_RE = re.compile(
     rf"^(?:尊敬的)?(?P<names>[\u4e00-\u9fff·、，, ]{{2,60}}?)(?P<etc>等(?:\d+|[一二三四五六七八九十]+)?(?:名|位)?)?"
     rf"(?:全国政协|全国人大|人大|政协|省|市|区|县)?(?P<role>{markers.REPLY_PERSON_ROLE})$"
@@ -54,7 +75,7 @@ _COMMIT_VERB_RE = re.compile(markers.REPLY_COMMIT_VERB)
 _CLOSING_RE = re.compile(markers.REPLY_CLOSING)
 _COMMIT_HEADING_RE = re.compile(markers.REPLY_COMMIT_HEADING)
 _NOT_COMMIT_RE = re.compile(markers.REPLY_NOT_COMMIT)
-_INTRO_RE = re.compile(r"答复如下|收悉|悉。|现将.{0,12}(?:答复|函复)|答复函?：")
+_INTRO_RE = re.compile(r"答复如下|回复如下|收悉|悉。|现将.{0,12}(?:答复|函复|回复)|答复函?[：:]")
 _PROPOSAL_WORD_RE = re.compile(r"提案|建议|议案")
 _INTRO_CHARS = 400  # where the session / number / proposer are looked for when the title lacks them
 _GIST_MAX = 80
@@ -93,6 +114,72 @@ class Reply:
         return cls(**known)
 
 
+def _kind_name(word: str) -> str:
+    return markers.REPLY_KIND_NAMES.get(word, word)
+
+
+def _title_core(line: str) -> tuple[str, str | None]:
+    """A title line without the page's furniture around it (breadcrumb, label, bullet), and the 文号 a
+    page writes in square brackets after it."""
+    line = _TITLE_CHROME_RE.sub("", line.strip(), count=1).strip()
+    m = _TITLE_TAIL_RE.search(line)
+    if m:
+        return line[: m.start()].strip(), m.group(1)
+    return line, None
+
+
+def _is_reply_title(line: str) -> bool:
+    core = _TITLE_PAREN_RE.sub("", line)
+    return bool(
+        (_TITLE_END_RE.search(core) or _TITLE_ANSWERING_RE.search(core)) and _KIND_RE.search(core)
+    ) and len(core) <= 160 and not re.search(r"[。；]", core)
+
+
+_HEAD_LINES = 24
+
+
+def _reply_titles(lines: list[str]) -> list[tuple[int, str]]:
+    """The reply titles at the top of a page (a page may give two: its list's and the letter's own), each
+    with its line index; a title wrapped over two lines joined back (对十届全国人大 / 四次会议第5号建议的答复)."""
+    out: list[tuple[int, str]] = []
+    for i, line in enumerate(lines[:_HEAD_LINES]):
+        if _SALUTATION_RE.match(line) or _INTRO_RE.search(line) or _OTHER_ITEM_RE.match(line):
+            break  # the letter has begun (or the page lists other letters): no title after this
+        core, _ = _title_core(line)
+        if not _is_reply_title(core):
+            continue
+        if i and not re.match(r"^(?:关于|对|.{2,30}?关于)", core):
+            prev, _ = _title_core(lines[i - 1])
+            if (
+                len(prev) <= 60
+                and re.search(r"关于|对|会议|届|委员会", prev)
+                and not re.search(r"[。；：:，,〕\]】）)\d]$|[：:]|号", prev)
+                and not _is_reply_title(prev)
+            ):
+                core = prev + core
+        out.append((i, core))
+    return out
+
+
+def _best_title(titles: list[tuple[int, str]]) -> str | None:
+    """The title that says most (session and number), the first among equals."""
+    if not titles:
+        return None
+    return max(
+        titles,
+        key=lambda t: (bool(_SESSION_RE.search(t[1])) + bool(_NUMBER_BARE_RE.search(t[1])), -t[0]),
+    )[1]
+
+
+def _salutation(lines: list[str], start: int) -> int | None:
+    """The index of the salutation to the proposers (张三代表： / 尊敬的李四等委员), when a line after it
+    says the letter answers their proposal (…的提案收悉 / 现答复如下)."""
+    for i in range(start, min(len(lines), start + _HEAD_LINES)):
+        if _SALUTATION_RE.match(lines[i]) and any(_ANSWERS_RE.search(x) for x in lines[i + 1 : i + 4]):
+            return i
+    return None
+
+
 def is_reply_letter(meta: DocMeta) -> bool:
     """A reply to a 建议 / 提案 / 议案 (metadata's ``reply_letter``, or a 办理情况的函 on one)."""
     if meta.doc_type == "reply_letter":
@@ -109,7 +196,13 @@ _FLAT_LINES = 3
 # Where a text without line structure (a web page's letter in one line) had its line breaks: between two
 # items separated by a space (…关心和支持。 XX市科学技术局 2024年6月1日), and after the addressee (张三委员：您…).
 _SIGNATURE_TAIL_RE = re.compile(rf"^(?P<org>[\u4e00-\u9fff]{{2,30}}?{markers.ORGAN_END})(?P<date>{DATE_CORE})$")
-_LOST_BREAK_RE = re.compile(r"(?<=[\u4e00-\u9fff。！？；：”）)])\s+(?=[\u4e00-\u9fff（(\d])|(?<=委员[：:])|(?<=代表[：:])")
+_LOST_BREAK_RE = re.compile(
+    r"(?<=[\u4e00-\u9fff。！？；：”）)])\s+(?=[\u4e00-\u9fff（(\d])|(?<=委员[：:])|(?<=代表[：:])"
+    # … and, the spaces gone too, before a page label (发布时间：…, 来源：…) and before the salutation that
+    # follows an organ's name (…来源：XX县教育局张三代表：)
+    rf"|(?=(?:{markers.REPLY_PAGE_LABELS})[：:])"
+    rf"|(?<=[局厅委办院会室心府])(?=(?:尊敬的)?[\u4e00-\u9fff]{{2,4}}(?:{markers.REPLY_SALUTATION_ROLE})[：:])"
+)
 
 
 def _lines(text: str) -> list[str]:
@@ -127,15 +220,16 @@ def _lines(text: str) -> list[str]:
     return out
 
 
-def _intro(lines: list[str], title: str | None) -> tuple[str, int]:
+def _intro(lines: list[str], title: str | None, start: int = 0) -> tuple[str, int]:
     """The letter's opening (title block, addressee, the 收悉 / 答复如下 paragraph) as one string, and the
-    index of the first line after it (where the reply proper starts)."""
-    end = min(len(lines), 8)
-    for i, line in enumerate(lines[:12]):
-        if _INTRO_RE.search(line):
+    index of the first line after it (where the reply proper starts). ``start``: where the letter starts on
+    a web page (its title line), the page's furniture before it left out."""
+    end = min(len(lines), start + 8)
+    for i in range(start, min(len(lines), start + 12)):
+        if _INTRO_RE.search(lines[i]):
             end = i + 1
             break
-    head = "\n".join(lines[:end])
+    head = "\n".join(lines[start:end])
     if title and title not in head.replace("\n", ""):
         head = f"{title}\n{head}"
     return head[: _INTRO_CHARS * 2], end
@@ -327,25 +421,125 @@ def _proposal_title(intro: str, title: str) -> str | None:
     return m.group(1) if m.re is _BOOK_TITLE_RE else m.group(0)
 
 
-def _replying_body(meta: DocMeta, lines: list[str], intro_end: int, end: int) -> str | None:
-    """The issuer metadata read, else an organ line of the title block, else the organ signing (the line
-    before the signature date)."""
-    if meta.issuer:
-        return meta.issuer
-    for line in lines[:intro_end]:
-        if line != meta.title and ORGAN_LINE_RE.match(line) and not _PROPOSAL_WORD_RE.search(line):
-            return line
-    if end < len(lines) and ORGAN_LINE_RE.match(lines[end]):
-        return lines[end]
+_DIGIT_DATE_RE = re.compile(r"^((?:19|20)\d{2})(\d{2,4})$")
+
+
+def _digit_date(line: str) -> str | None:
+    """A signature date whose 年 / 月 / 日 a web page lost (2023915 for 2023年9月15日), read when only one
+    split of the digits is a real date."""
+    m = _DIGIT_DATE_RE.match(line)
+    if not m:
+        return None
+    year, rest = m.group(1), m.group(2)
+    splits = [(rest[:2], rest[2:])] if len(rest) == 4 else [(rest[:k], rest[k:]) for k in (1, 2) if k < len(rest)]
+    found = [
+        f"{year}-{int(mo):02d}-{int(d):02d}"
+        for mo, d in splits
+        if (len(rest) == 4 or not (mo.startswith("0") or d.startswith("0")))
+        and 1 <= int(mo) <= 12
+        and 1 <= int(d) <= 31
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _organ(line: str) -> str | None:
+    """An organ's name alone on a line (XX市交通运输局, XX局（XX办公室）), bullets dropped."""
+    line = _BULLET_RE.sub("", line).strip()
+    bare = _TITLE_PAREN_RE.sub("", line)
+    if ORGAN_LINE_RE.match(bare) and not _PROPOSAL_WORD_RE.search(line) and not re.search(r"[\d：:]", line):
+        return line
     return None
 
 
-def _signature_date(lines: list[str], end: int) -> str | None:
-    """The date of the signature block that ends the reply (when metadata found none)."""
-    for line in lines[end : end + 2]:
-        if is_date_line(line):
-            return parse_cn_date(line)
+def _signature(lines: list[str], start: int) -> tuple[str | None, str | None]:
+    """The organ and date that sign the letter: the first date line after the reply's opening, with the
+    organ line right before it (either may be missing)."""
+    for i in range(start, len(lines)):
+        org = _organ(lines[i - 1]) if i > start else None
+        line = lines[i]
+        date = (
+            parse_cn_date(line)
+            if is_date_line(line) and not is_issue_date_line(line)
+            else _digit_date(line) if org else None
+        )
+        if date:
+            return org, date
+    return None, None
+
+
+def _title_organ(title: str) -> str | None:
+    """The organ a title names as the one replying: before 关于 / 对 (XX局关于对…的答复), or in brackets at
+    its end (…的答复（XX局）)."""
+    m = re.match(r"^(?P<org>[^，。；：,;:]{2,40}?)(?:关于|对)", title)
+    if m and ORGAN_LINE_RE.match(m.group("org")) and not _BODY_RE.search(m.group("org")):
+        return m.group("org")
+    m2 = _TITLE_PAREN_RE.search(title)
+    if m2 and ORGAN_LINE_RE.match(m2.group(1)):
+        return m2.group(1)
     return None
+
+
+def _page_organ(lines: list[str]) -> str | None:
+    """The organ a page's labels name (发布机构 / 来源 / 联系单位), on the label's line or the next."""
+    for i, line in enumerate(lines):
+        m = _PAGE_ORGAN_RE.search(line)
+        # the longest organ name the label's words start with (a page's lost spaces: 来源：XX局打印)
+        named = re.match(rf"^.*{markers.ORGAN_END}", m.group("org")) if m else None
+        if named and ORGAN_LINE_RE.match(named.group(0)):
+            return named.group(0)
+        if re.search(rf"{markers.REPLY_PAGE_ORGAN_LABEL}[\s：:|]*$", line) and i + 1 < len(lines):
+            org = _organ(lines[i + 1])
+            if org:
+                return org
+    return None
+
+
+def _page_date(lines: list[str]) -> str | None:
+    """The 成文日期 a page's labels give (on the label's own line)."""
+    for line in lines:
+        m = _PAGE_DATE_RE.search(line)
+        if m:
+            return parse_cn_date(m.group("date")) or _iso(m.group("date"))
+    return None
+
+
+def _iso(s: str) -> str | None:
+    m = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", s)
+    return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
+
+
+def _head_doc_number(head: list[str]) -> str | None:
+    """The letter's own 文号 in its title block (a label's colon dropped: 建议字：〔2024〕3号)."""
+    for line in head:
+        if "索引号" in line:
+            continue
+        line = re.sub(r"(?<=[\u4e00-\u9fff])[：:]\s*(?=[〔\[（(【［])", "", _BULLET_RE.sub("", line))
+        found = find_doc_numbers(line)
+        if found:
+            return found[0]
+    return None
+
+
+def _organ_level(org: str | None) -> str | None:
+    """The level of the organ that replies, from the place-names its name starts with (the last of them:
+    XX市XX区公路中心 → 区县); national organs → 全国."""
+    if not org:
+        return None
+    if _NATIONAL_ORGAN_RE.search(org):
+        return "全国"
+    bare = re.match(r"^(省|市|州|县|区)(?=[\u4e00-\u9fff]{2})", org)  # 县水利局, 市住建局
+    if bare:
+        return _PLACE_LEVEL.get(bare.group(1), "区县")
+    level: str | None = None
+    pos = 0
+    while True:
+        m = _PLACE_RE.match(org, pos)
+        if not m or _NOT_A_PLACE_RE.search(m.group(0)) or (level and len(m.group(0)) < 3):
+            break
+        end = next(e for e in ("自治区", "自治州", "自治县", "地区", "省", "市", "州", "盟", "县", "区", "旗") if m.group(0).endswith(e))
+        level = _PLACE_LEVEL.get(end, "区县")
+        pos = m.end()
+    return level
 
 
 _USUAL_BODY = {"提案": "政协", "议案": "人大"}
@@ -362,13 +556,39 @@ def _usual_body(kind: str | None, addressee: str) -> str | None:
     return _BODY_OF_ROLE[role.group(1)] if role else None
 
 
+def _kind(titles: list[str], title: str, intro: str, body: str | None) -> str | None:
+    """The kind as written: the numbered one (第5号提案), else the last named in the title, else in the
+    opening. A 政协 letter that calls it 提案 anywhere is on a 提案 (its title or opening may say 建议);
+    with none written, the body's usual kind (人大 → 建议, 政协 → 提案). 议案 only when written."""
+    number_kind = _number_kind(title, intro)[1]
+    number_kind = _kind_name(number_kind) if number_kind else None
+    written = [_kind_name(k) for t in titles for k in _KIND_RE.findall(t)]
+    written += [_kind_name(k) for k in _KIND_RE.findall(intro)]
+    kind = number_kind or next(
+        (kinds[-1] for kinds in ([_kind_name(k) for k in _KIND_RE.findall(title)], written) if kinds), None
+    )
+    if body == "政协" and kind != "提案" and "提案" in written:
+        return "提案"
+    if kind is None and body:
+        return {"人大": "建议", "政协": "提案"}[body]
+    return kind
+
+
 def read_reply(text: str, meta: DocMeta) -> Reply | None:
-    """The reply-letter fields of one cleaned document; None when it is not a reply letter."""
-    if not is_reply_letter(meta):
-        return None
+    """The reply-letter fields of one cleaned document; None when it is not a reply letter (by its
+    metadata, a reply title at the top of the page, or a salutation to 代表 / 委员 followed by 收悉 /
+    答复如下)."""
     lines = _lines(text)
-    title = meta.title or ""
-    intro, body_start = _intro(lines, meta.title)
+    found_titles = _reply_titles(lines)
+    start = found_titles[0][0] if found_titles else 0
+    sal = _salutation(lines, start)
+    if not (is_reply_letter(meta) or found_titles or sal is not None):
+        return None
+    titles = [t for _, t in found_titles]
+    title = _best_title(found_titles) or (_title_core(meta.title)[0] if meta.title else "")
+    intro, body_start = _intro(lines, title or None, start)
+    if sal is not None and sal + 1 > body_start:
+        body_start = sal + 1
     session, sm = _session(title)
     where = title
     if session is None:
@@ -379,24 +599,49 @@ def read_reply(text: str, meta: DocMeta) -> Reply | None:
         body, level = _body_level(title, None)
         if body is None:
             body, level = _body_level(intro, None)
-    number, kind = _number_kind(title, intro)
-    proposers = _proposers(meta.addressee, intro)
+    number = _number_kind(title, intro)[0]
+    addressee = re.sub(r"[：:]?(?:您好|你好|你们好|您们好)?[！!，,。]?$", "", lines[sal]) if sal is not None else meta.addressee
+    proposers = _proposers(addressee, intro)
+    written_kind = _kind(titles, title, intro, None)
     if body is None:
-        body = _usual_body(kind, meta.addressee or "")
+        body = _usual_body(written_kind, addressee or "")
+    kind = _kind(titles, title, intro, body)
     end = _body_end(lines, body_start)
     reply_lines = lines[body_start:end]
     commitments = _commitments(reply_lines)
+    sig_org, sig_date = _signature(lines, body_start)
+    head = lines[:body_start]
+    if sig_org is None and end < len(lines):  # an organ line ending the reply, undated (抄送 follows)
+        sig_org = _organ(lines[end])
+    replying_body = (
+        sig_org
+        or _title_organ(title)
+        or meta.issuer
+        or _page_organ(lines[body_start:])  # 联系单位 after the letter
+        or _page_organ(head)
+    )
+    if replying_body is None:
+        for line in head:  # an organ line of the title block
+            org = _organ(line)
+            if org and line != meta.title:
+                replying_body = org
+                break
+    if level is None and body is not None:  # the organ answers a proposal of its own level's body
+        level = _organ_level(replying_body)
     return Reply(
         kind=kind,
-        number=number,
+        number=number or meta.proposal_number,
         session=session,
         body=body,
         level=level,
         proposal_title=meta.proposal_title or _proposal_title(intro, title),
         proposers=proposers,
-        replying_body=_replying_body(meta, lines, body_start, end),
-        doc_number=meta.doc_number,
-        date=meta.date or _signature_date(lines, end),
+        replying_body=replying_body,
+        # the 文号 of the title block (before the salutation), else what metadata read, else a title's […]
+        doc_number=_head_doc_number(lines[: sal if sal is not None else body_start])
+        or meta.doc_number
+        or _title_core(title)[1],
+        date=sig_date or meta.date or _page_date(head),
         contact=meta.contact,
         contact_phone=meta.contact_phone,
         recipients_cc=meta.recipients_cc,

@@ -207,6 +207,148 @@ def test_other_documents_are_not_reply_letters(text: str) -> None:
     assert _reply(text) is None
 
 
+# Letters as county, city and province web pages give them (written for these tests): the page's furniture
+# around the letter, titles repeated, labels instead of a signature, lost punctuation and line breaks.
+PAGE_BREADCRUMB = """首页 > 信息公开 > 建议提案 > 正文
+关于市九届人大二次会议甬12号建议的答复[北环建〔2021〕45号]
+发布时间：2021-07-30 来源：北溪市环境局
+陈明代表：
+您在市九届人大二次会议上提出的甬12号《关于治理河道污染的建议》收悉，现答复如下：
+我局已完成排污口排查。下一步，我局将加快截污管网建设。
+北溪市生态环境局
+2021年7月2日"""
+SALUTATION_ONLY = """赵六、钱七委员：
+你们提出的关于改善乡村公路照明的提案已收悉。现答复如下：
+今年我局已安装路灯三百盏。下一步，我们将逐步覆盖其余路段。
+2021年5月6日
+联系单位：云岭县交通运输局
+联 系 人：周红"""
+DAMAGED_SIGNATURE = """关于县十届人大四次会议第7、19号建议的复函
+吴刚代表
+提出的关于修缮老街石桥的建议收悉，现答复如下：
+我局已将石桥列入修缮计划。
+云岭县住房和城乡建设局(县人民防空办公室)
+2019715"""
+TITLE_ORGAN_NO_SIGNATURE = """- 发文机关：云岭县人民政府办公室
+- 成文日期：
+- 标题：云岭县林业局关于对县九届人大三次会议第21号建议的答复
+云岭县林业局关于对县九届人大三次会议第21号建议的答复
+孙丽、何平代表：
+你们提出的《关于加强护林防火的建议》收悉，现答复如下。
+下一步我局将增设护林员岗位。
+感谢你们对林业工作的关心和支持。"""
+CPPCC_CALLED_SUGGESTION = """标题 关于规范夜市摊点的建议的答复 成文日期 2020-03-04
+发布机构 东湖区城市管理局
+关于规范夜市摊点的建议的答复
+郑强委员：
+您关于规范夜市摊点的建议提案收悉，现回复如下：
+我局已划定夜市经营区域，并将持续开展巡查。
+感谢您对城市管理工作的关心。"""
+COLLECTIVE_LETTERED = """办理类别：A
+北溪住议字〔2023〕9号 签发人：刘一
+对市政协第八届第二次会议
+第2023B017号集体提案的答复
+九三学社北溪市委员会：
+贵社提出的《关于推进老旧小区改造的建议》（第2023B017号）收悉，现答复如下：
+我局将按照全市统一部署推进改造。
+北溪市住房保障和房屋管理局
+2023年8月1日"""
+DRAFT_MOTION = """当前位置：首页 > 代表议案
+关于对县十二届人大一次会议第3号议事原案的答复(交通局)
+发布日期：2015-04-01 来源：人大办公室
+李强、王芳、张军代表：
+你们提出的“关于修建镇村公路的议事原案”收悉。现答复如下：
+该路段已列入今年建设计划。
+感谢你们对交通工作的关心和支持。"""
+NO_PLACE_NAMED = """尊敬的黄河等代表：
+谢谢您长期关心城区交通。
+您在南山市西岭区人大会议期间提交的《关于拓宽老城道路的建议》我们已收悉，经研究，现答复如下：
+拓宽工程已报请区政府列入明年计划。
+此复
+2019年11月4日"""
+LABEL_COLON_DOC_NUMBER = """对北溪市第六届人民代表大会 第二次会议第57号建议的答复
+发布日期：2020-10-12 来源：水务局 收藏
+建议字：〔2020〕14号
+对北溪市第六届人民代表大会第二次会议第57号建议的答复
+林海等5名代表：
+关于修复灌渠的建议收悉。经认真研究，现答复如下：
+灌渠修复已纳入今冬水利工程。
+2020年9月28日
+审核：马力"""
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    (PAGE_BREADCRUMB, {"number": "12", "kind": "建议", "session": "九届二次会议", "body": "人大", "level": "市",
+                       "proposers": ["陈明"], "replying_body": "北溪市生态环境局",
+                       "doc_number": "北环建〔2021〕45号", "date": "2021-07-02"}),
+    (SALUTATION_ONLY, {"number": None, "kind": "提案", "session": None, "body": "政协", "level": "区县",
+                       "proposers": ["赵六", "钱七"], "replying_body": "云岭县交通运输局", "date": "2021-05-06"}),
+    (DAMAGED_SIGNATURE, {"number": "7", "kind": "建议", "body": "人大", "level": "区县", "proposers": ["吴刚"],
+                         "replying_body": "云岭县住房和城乡建设局(县人民防空办公室)", "date": "2019-07-15"}),
+    (TITLE_ORGAN_NO_SIGNATURE, {"number": "21", "kind": "建议", "session": "九届三次会议", "level": "区县",
+                                "proposers": ["孙丽", "何平"], "replying_body": "云岭县林业局", "date": None,
+                                "doc_number": None}),
+    (CPPCC_CALLED_SUGGESTION, {"kind": "提案", "body": "政协", "level": "区县", "proposers": ["郑强"],
+                               "replying_body": "东湖区城市管理局", "date": "2020-03-04"}),
+    (COLLECTIVE_LETTERED, {"number": "2023B017", "kind": "提案", "session": "八届二次会议", "body": "政协",
+                           "level": "市", "proposers": ["九三学社北溪市委员会"],
+                           "replying_body": "北溪市住房保障和房屋管理局", "doc_number": "北溪住议字〔2023〕9号"}),
+    (DRAFT_MOTION, {"number": "3", "kind": "议案", "session": "十二届一次会议", "body": "人大", "level": "区县",
+                    "proposers": ["李强", "王芳", "张军"], "replying_body": "交通局", "date": None}),
+    (NO_PLACE_NAMED, {"kind": "建议", "body": "人大", "level": "区县", "proposers": ["黄河等"],
+                      "date": "2019-11-04", "number": None, "session": None}),
+    (LABEL_COLON_DOC_NUMBER, {"number": "57", "session": "六届二次会议", "proposers": ["林海等"],
+                              "replying_body": "水务局", "doc_number": "建议字〔2020〕14号", "date": "2020-09-28"}),
+], ids=["breadcrumb-bracketed-doc-number-prefixed-number", "salutation-only-contact-unit", "damaged-date-line",
+        "title-organ-without-signature", "cppcc-letter-says-suggestion", "collective-lettered-number",
+        "draft-motion", "no-title-place-in-opening", "label-colon-doc-number-source-label"])
+def test_web_page_letters(text: str, want: dict[str, Any]) -> None:
+    r = _reply(text)
+    assert r is not None
+    assert {k: getattr(r, k) for k in want} == want
+
+
+@pytest.mark.parametrize(("line", "want"), [
+    ("2019715", "2019-07-15"), ("202293", "2022-09-03"), ("20240115", "2024-01-15"), ("2024115", None),
+    ("2024135", None), ("13908817811", None),
+])
+def test_a_signature_date_without_its_characters_is_read_only_when_unambiguous(line: str, want: str | None) -> None:
+    r = _reply(f"关于县十届人大四次会议第7号建议的答复\n吴刚代表：\n您的建议收悉，现答复如下：\n已办理。\n云岭县水利局\n{line}")
+    assert r is not None and r.date == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("何军委员：\n关于增设农贸市场的提案收悉，现答复如下：\n市场选址已确定。\n云岭县商务局\n"
+     "2020年9月1日\n上一篇：云岭县林业局关于县七届政协二次会议第41号提案的答复\n"
+     "下一篇：云岭县卫生健康局对县政协七届二次会议第88号提案的答复",
+     {"number": None, "session": None, "kind": "提案", "body": "政协", "level": "区县", "replying_body": "云岭县商务局"}),
+    ("关于县政协九届二次会议提案的答复意见\n林涛委员：\n您的提案（提案编号：0042）收悉，现答复如下：\n已办理。\n"
+     "县文化广电和旅游局\n2022年6月1日",
+     {"number": "0042", "kind": "提案", "session": "九届二次会议", "level": "区县", "replying_body": "县文化广电和旅游局"}),
+    ("关于政协十届三次会议第8号提案的答复\n王五委员：\n您的提案收悉，现答复如下：\n已办理。\n县水利局\n"
+     "抄送：县政协提案委。\n县水利局办公室 2022年7月9日印发",
+     {"number": "8", "level": "区县", "replying_body": "县水利局"}),
+    ("阿依·买买提代表：您好！\n您提出的关于修建村级文化室的建议已收悉，现答复如下：\n已列入计划。\n2021年4月2日\n"
+     "联系单位：云岭县文化和旅游局",
+     {"kind": "建议", "body": "人大", "level": "区县", "proposers": ["阿依·买买提"], "date": "2021-04-02"}),
+    ("民盟北溪市委：\n贵委提出的《关于发展托育服务的提案》收悉，现答复如下：\n已出台扶持办法。\n北溪市卫生健康委员会\n2022年8月3日",
+     {"kind": "提案", "body": "政协", "level": "市", "proposers": ["民盟北溪市委"], "replying_body": "北溪市卫生健康委员会"}),
+    ("首页 > 建议提案 > 正文 关于县十届人大二次会议第15号建议的答复 发布时间：2023-06-02 来源：云岭县教育局 王强代表：您提出的关于"
+     "改善校舍的建议收悉，现答复如下：我局已安排维修资金。下一步，我局将加快维修进度。感谢您对教育工作的关心和支持。 云岭县教育局 2023年5月30日",
+     {"number": "15", "session": "十届二次会议", "level": "区县", "proposers": ["王强"], "replying_body": "云岭县教育局",
+      "date": "2023-05-30", "commitments": ["下一步，我局将加快维修进度。"]}),
+], ids=["links-to-other-letters-are-not-its-title", "answer-opinion-title-numbered-by-label", "bare-level-organ-print-line",
+        "salutation-with-greeting", "salutation-to-a-party", "flat-page-labels-glued"])
+def test_web_page_letters_more(text: str, want: dict[str, Any]) -> None:
+    r = _reply(text)
+    assert r is not None
+    assert {k: getattr(r, k) for k in want} == want
+
+
+def test_a_salutation_without_an_answer_is_no_reply_letter() -> None:
+    assert _reply("张三代表：\n请于下周一到会议室参加座谈。\n县人大常委会办公室\n2024年3月1日") is None
+
+
 # --- the register ------------------------------------------------------------------------------------
 
 
