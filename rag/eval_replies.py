@@ -141,12 +141,43 @@ def _metadata_only(meta: DocMeta) -> dict[str, Any]:
 
 
 def read(path: Path, settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(read_reply's fields, metadata_only's fields) of one file; all None when it is not read as a reply."""
+    """(read_reply's fields, metadata_only's fields) of one file; all None when it is not read as a reply.
+    read_reply's also hold its ``commitments`` (scored apart: :func:`commitment_score`)."""
     text = clean_text(load(path, settings).text)
     meta = extract_metadata(text)
     reply = read_reply(text, meta)
-    got = {f: None for f in FIELDS} if reply is None else {f: getattr(reply, f) for f in FIELDS}
+    got: dict[str, Any] = {f: None for f in FIELDS} if reply is None else {f: getattr(reply, f) for f in FIELDS}
+    got["commitments"] = list(reply.commitments) if reply is not None else []
     return got, _metadata_only(meta)
+
+
+_NOT_TEXT = re.compile(r"[\s，。；、,.;:：！!？?“”\"'（）()]")
+
+
+def _same_sentence(a: str, b: str) -> bool:
+    """One commitment sentence is the other, or holds it (a labeller may take a clause, we the sentence, or
+    the reverse), punctuation and spaces aside."""
+    ka, kb = _NOT_TEXT.sub("", a), _NOT_TEXT.sub("", b)
+    return bool(ka and kb) and (ka in kb or kb in ka)
+
+
+def commitment_score(rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    """Over the letters whose label lists its commitments (an empty list too): recall = labelled sentences
+    found among the extracted ones, precision = extracted ones that are a labelled one."""
+    found = labelled = right = extracted = 0
+    for got, want in rows:
+        if not isinstance(want.get("commitments"), list):
+            continue
+        gold, ours = [str(x) for x in want["commitments"]], [str(x) for x in got.get("commitments") or []]
+        labelled += len(gold)
+        found += sum(any(_same_sentence(w, g) for g in ours) for w in gold)
+        extracted += len(ours)
+        right += sum(any(_same_sentence(g, w) for w in gold) for g in ours)
+    return {
+        "labelled": labelled, "found": found, "extracted": extracted, "right": right,
+        "recall": round(found / labelled, 3) if labelled else None,
+        "precision": round(right / extracted, 3) if extracted else None,
+    }
 
 
 def _score(rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
@@ -187,7 +218,7 @@ def evaluate(label_files: Sequence[Path], settings: Settings) -> dict[str, Any]:
             misses.append({"file": item["file"], "wrong": wrong})
     return {
         "n": len(labels),
-        "read_reply": _score(ours),
+        "read_reply": {**_score(ours), "commitments": commitment_score(ours)},
         "baselines": {"metadata_only": _score(base)},
         "misses": misses,
     }
@@ -212,6 +243,10 @@ def render(res: dict[str, Any]) -> str:
         f"{'all fields ok':<14}"
         + "".join(f"{str(r['letters_all_right']) + '/' + str(res['n']):>16}" for _, r in rows)
     )
+    c = res["read_reply"]["commitments"]
+    if c["labelled"] or c["extracted"]:
+        out.append(f"{'commitments':<14}  read_reply: recall {c['found']}/{c['labelled']} {c['recall']}, "
+                   f"precision {c['right']}/{c['extracted']} {c['precision']} (metadata_only reads none)")
     for m in res["misses"]:
         out.append(
             f"\n✗ {m['file']}: "
