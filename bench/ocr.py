@@ -74,11 +74,8 @@ def degrade(image: Any, seed: int) -> Any:
     return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
 
 
-def make_pdfs(src: Path, out: Path, dpi: int, poor: bool = False) -> tuple[Path, Path, list[Path]]:
-    """(text-layer PDF, image-only PDF, page PNGs) of ``src``, made by soffice, pdftoppm and Pillow;
-    ``poor``: the pages :func:`degrade`d before they are wrapped."""
-    from PIL import Image
-
+def soffice_pdf(src: Path, out: Path) -> Path:
+    """``src`` printed to PDF by LibreOffice (a profile of its own under ``out``), as ``out/<stem>.pdf``."""
     subprocess.run(
         [
             "soffice",
@@ -94,7 +91,15 @@ def make_pdfs(src: Path, out: Path, dpi: int, poor: bool = False) -> tuple[Path,
         capture_output=True,
         timeout=180,
     )
-    text_pdf = out / f"{src.stem}.pdf"
+    return out / f"{src.stem}.pdf"
+
+
+def make_pdfs(src: Path, out: Path, dpi: int, poor: bool = False) -> tuple[Path, Path, list[Path]]:
+    """(text-layer PDF, image-only PDF, page PNGs) of ``src``, made by soffice, pdftoppm and Pillow;
+    ``poor``: the pages :func:`degrade`d before they are wrapped."""
+    from PIL import Image
+
+    text_pdf = soffice_pdf(src, out)
     subprocess.run(
         ["pdftoppm", "-r", str(dpi), "-png", str(text_pdf), str(out / "page")], check=True, timeout=180
     )

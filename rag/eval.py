@@ -269,24 +269,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _measures(files: list[Path], as_json: bool) -> int:
-    from .eval_measures import evaluate, render
+    from . import eval_measures
+
+    return _label_eval(eval_measures.evaluate, eval_measures.render, files, as_json)
+
+
+def _replies(files: list[Path], as_json: bool) -> int:
+    from . import eval_replies
+
+    return _label_eval(eval_replies.evaluate, eval_replies.render, files, as_json)
+
+
+def _label_eval(evaluate: Any, render: Any, files: list[Path], as_json: bool) -> int:
+    """A hand-label mode (--measures, --replies): score the label files, print the table or the JSON."""
     from .settings import ensure_tiktoken_offline, load_settings
 
     try:
         ensure_tiktoken_offline()
-        res = evaluate(files, load_settings())
-    except RagError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return exit_code(e)
-    print(json.dumps(res, ensure_ascii=False) if as_json else render(res))
-    return 0
-
-
-def _replies(files: list[Path], as_json: bool) -> int:
-    from .eval_replies import evaluate, render
-    from .settings import load_settings
-
-    try:
         res = evaluate(files, load_settings())
     except RagError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -46,25 +46,6 @@ LONG = "对符合条件的中小企业，按照其上年度研发投入给予补
 RUNNING_HEADER = "某某市人民政府文件"
 
 
-def _soffice(src: Path, out: Path) -> Path:
-    subprocess.run(
-        [
-            "soffice",
-            "--headless",
-            f"-env:UserInstallation=file://{out}/lo-profile",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out),
-            str(src),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    return out / f"{src.stem}.pdf"
-
-
 def _scan(pdf: Path, out: Path) -> Path:
     """An image-only copy of ``pdf``: its pages rendered by pdftoppm at 200 dpi, wrapped by Pillow."""
     from PIL import Image
@@ -148,7 +129,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         w.write(f)
     _table_docx(out / "table.docx")
     _furniture_docx(out / "furniture.docx")
-    furniture = _soffice(out / "furniture.docx", out)
+    furniture = bench_ocr.soffice_pdf(out / "furniture.docx", out)
     return {
         "furniture": furniture,
         "furniture_scan": _scan(furniture, out),
@@ -158,7 +139,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "png": pngs[0],
         "tiff": tiff,
         "mixed": mixed,
-        "table": _soffice(out / "table.docx", out),
+        "table": bench_ocr.soffice_pdf(out / "table.docx", out),
     }
 
 
