@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import LoadError
-from .files import MB as _MB
 from .files import describe as _describe
 from .files import fail as _fail
+from .files import zip_members
 from .tables import format_row
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -28,16 +28,7 @@ def load_docx(raw: bytes, max_uncompressed_mb: float) -> str:
     buf = io.BytesIO(raw)
     if not zipfile.is_zipfile(buf):
         raise _fail("not a valid .docx (not a zip archive)")
-    try:
-        with zipfile.ZipFile(buf) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
-        raise _fail(f"not a valid .docx (corrupt zip: {_describe(e)})") from None
-    # Zip bomb guard on the declared sizes. Sufficient because CPython's zipfile never returns more than
-    # the declared size of a member (and fails the CRC check if the data disagrees).
-    total = sum(i.file_size for i in infos)
-    if total > max_uncompressed_mb * _MB:
-        raise _fail(f"docx expands to more than {max_uncompressed_mb:g} MB (zip bomb?)")
+    infos = zip_members(raw, ".docx", max_uncompressed_mb)
     names = {i.filename for i in infos}
     if "word/document.xml" not in names:
         raise _fail("not a valid .docx (no word/document.xml in the archive)")

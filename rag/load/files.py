@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 import stat
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,3 +96,17 @@ def scrub(reason: str, path: Path) -> str:
         if p and p != path.name:
             reason = reason.replace(p, path.name)
     return reason
+
+
+def zip_members(raw: bytes, suffix: str, max_uncompressed_mb: float) -> list[zipfile.ZipInfo]:
+    """The members of a zip-based document (.docx, .odt, .ofd), after the zip-bomb guard on their declared
+    sizes — sufficient because CPython's zipfile never returns more than a member's declared size (and fails
+    the CRC check if the data disagrees). LoadError naming ``suffix`` for a corrupt archive or a bomb."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+        raise fail(f"not a valid {suffix} (corrupt zip: {describe(e)})") from None
+    if sum(i.file_size for i in infos) > max_uncompressed_mb * MB:
+        raise fail(f"{suffix[1:]} expands to more than {max_uncompressed_mb:g} MB (zip bomb?)")
+    return infos

@@ -14,22 +14,16 @@ import io
 import zipfile
 
 from ..errors import LoadError
-from .files import MB as _MB
 from .files import describe as _describe
 from .files import fail as _fail
+from .files import zip_members
 
 
 def load_ofd(raw: bytes, max_pages: int, max_uncompressed_mb: float) -> str:
     buf = io.BytesIO(raw)
     if not zipfile.is_zipfile(buf):
         raise _fail("not a valid .ofd (not a zip archive)")
-    try:
-        with zipfile.ZipFile(buf) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
-        raise _fail(f"not a valid .ofd (corrupt zip: {_describe(e)})") from None
-    if sum(i.file_size for i in infos) > max_uncompressed_mb * _MB:
-        raise _fail(f"ofd expands to more than {max_uncompressed_mb:g} MB (zip bomb?)")
+    infos = zip_members(raw, ".ofd", max_uncompressed_mb)
     if not any(i.filename.lstrip("/").lower() == "ofd.xml" for i in infos):
         raise _fail("not a valid .ofd (no OFD.xml in the archive)")
 

@@ -13,20 +13,18 @@ A .docx or a web page named .doc is read directly by the DOCX or HTML reader.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
-import zipfile
 from pathlib import Path
 
 from ..errors import LoadError
 from .docx import load_docx
-from .files import MB as _MB
 from .files import describe as _describe
 from .files import fail as _fail
+from .files import zip_members
 from .html import load_html
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File Binary: Word 97-2003 .doc, Kingsoft .wps
@@ -77,7 +75,7 @@ def _sniff(raw: bytes, suffix: str, max_uncompressed_mb: float) -> str:
     if suffix in (".doc", ".wps") and b"<html" in raw[:4096].lower():
         return "html"
     if raw[:4] == _ZIP_MAGIC:
-        names = _zip_names(raw, suffix, max_uncompressed_mb)
+        names = {i.filename for i in zip_members(raw, suffix, max_uncompressed_mb)}
         if suffix == ".odt":
             if "content.xml" not in names:
                 raise _fail("not a valid .odt (no content.xml in the archive)")
@@ -91,18 +89,6 @@ def _sniff(raw: bytes, suffix: str, max_uncompressed_mb: float) -> str:
         ".odt": "OpenDocument (zip archive)",
     }[suffix]
     raise _fail(f"not a valid {suffix} (not {expected} content)")
-
-
-def _zip_names(raw: bytes, suffix: str, max_uncompressed_mb: float) -> set[str]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
-        raise _fail(f"not a valid {suffix} (corrupt zip: {_describe(e)})") from None
-    # Zip bomb guard on the declared sizes before LibreOffice expands anything (as for .docx).
-    if sum(i.file_size for i in infos) > max_uncompressed_mb * _MB:
-        raise _fail(f"{suffix[1:]} expands to more than {max_uncompressed_mb:g} MB (zip bomb?)")
-    return {i.filename for i in infos}
 
 
 def convert_to_docx(raw: bytes, suffix: str, timeout_s: float) -> bytes:
