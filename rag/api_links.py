@@ -76,7 +76,7 @@ def add_routes(app: FastAPI, pipe: Pipeline, limiter: RateLimiter) -> None:
                 assert chat.generative is not None and chat.gate is not None
                 with chat.gate.hold():  # the model's queue, shared with /api/ask (BusyError → 503)
                     res["outline"] = draft_outline(
-                        text, res["keywords"], pipe.retriever, chat.generative, pipe.links, audience=audience
+                        text, res["keywords"], pipe.retriever, chat.generative, audience=audience
                     )
             return res
 

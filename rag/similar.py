@@ -169,7 +169,6 @@ def draft_outline(
     words: list[str],
     retriever: OutlineRetriever,
     model: OutlineModel,
-    links: LinkIndex,
     *,
     audience: Audience = PUBLIC_AUDIENCE,
 ) -> dict[str, Any]:

@@ -122,7 +122,6 @@ def build_similar_section(pipe: Pipeline, token: gr.Textbox, check: Callable[[st
                             res["keywords"],
                             pipe.retriever,
                             chat.generative,
-                            pipe.links,
                             audience=STAFF_AUDIENCE,
                         )
                     )

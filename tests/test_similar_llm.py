@@ -31,7 +31,7 @@ def test_outline_cites_the_seed(tmp_path: Path) -> None:
     pipe.ensure_ingested()
     res = find_similar(PROPOSAL, pipe.lexical, pipe.links, pipe.store)
     assert pipe.chat.generative is not None
-    out = draft_outline(PROPOSAL, res["keywords"], pipe.retriever, pipe.chat.generative, pipe.links)
+    out = draft_outline(PROPOSAL, res["keywords"], pipe.retriever, pipe.chat.generative)
     assert out["draft"] is True
     if out["refused"]:  # a 1.5B model may forget the markers: then nothing uncited is passed on
         assert out["citations"] == [] and out["warnings"], out
