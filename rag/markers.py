@@ -229,7 +229,10 @@ SELF_INTRO = r"^(?:我们|我|本公司|本企业|我司|我单位|我公司)(?:
 AMOUNT_CAP = r"最高(?:不超过|可贷|可获得?|可享受|可申请|可达到?|达到?|为|可给予|可补贴|补贴|补助|奖励|给予|支持)?|不超过|不高于|最多|上限(?:为)?|封顶"
 # A grant per head or once, right before an amount (一次性给予奖励5万元 / 每人给予200元): granted even in a sentence that also
 # reports (截至…, 同比…) — a statistic says so in the amount's own clause (累计给予…), which amount_role reads.
-GRANT_RIGHT_BEFORE = r"(?:每|一次性|分别)[^，。；,;\d]{0,8}(?:给予|奖励|补助|补贴|资助)[^，。；,;\d]{0,4}$"
+GRANT_RIGHT_BEFORE = (
+    r"(?:每|一次性|分别)[^，。；,;\d]{0,8}(?:给予|奖励|补助|补贴|资助)[^，。；,;\d]{0,4}$"
+    r"|(?:统筹|专项|计划|拟|预计)安排[^，。；,;\d]{0,4}$"  # 统筹安排10亿元资金: a budget set aside, in a sentence that also reports
+)
 # The beneficiary unit written before an amount: 每人500元, 每户, 每家企业, 按每人每月, 单户, 单笔, 单个项目.
 AMOUNT_PER = (
     r"(?:按)?(?:每(?:人|户|家|名|个|位|次|年|月|亩|吨|台|平方米)(?:企业|项目|单位)?(?:每(?:月|年|天|人))?"
@@ -245,8 +248,8 @@ MEASURE_KIND: tuple[tuple[str, str], ...] = (
     ("guarantee", r"担保|再担保"),
     ("tax", r"增值税|所得税|个税|印花税|房产税|城镇土地使用税|税收|税款|纳税|退税|免税|减税|税费|税额|留抵|税前扣除|定额扣除|扣除标准|扣除额度|专项附加扣除|减除费用"),
     ("reward", r"奖励|奖金|一次性奖|以奖代补"),
-    ("subsidy", r"补贴|补助|奖补|资助|补偿|扶持资金|专项资金|经费支持|资金支持|给予.{0,12}支持|津贴|救助金"),
-    ("loan", r"贷款|信贷|授信|融资|借款|续贷|展期|无还本"),
+    ("subsidy", r"补贴|补助|奖补|资助|补偿|扶持资金|专项资金|纾困资金|经费支持|资金支持|给予.{0,12}支持|津贴|救助金|消费券|惠民券"),
+    ("loan", r"贷款|信贷|授信|融资|借款|续贷|展期|无还本|再贷款|转贷"),
     ("reduction", r"减免|免收|免征|减半|减收|缓缴|缓收|返还|退还|免除|降低|下调|免交|缓交|阶段性减|暂免|延期缴纳|减按|减息|降息"),
     ("service", r"免费|培训|服务|咨询|代办|帮办|绿色通道"),
 )
@@ -255,12 +258,25 @@ GRANT_VERB = (
     r"给予|予以|发放|补贴|补助|奖补|奖励|资助|减免|免收|免征|减征|免除|减半|减收|缓缴|缓收|返还|退还|贴息|支持|扶持|"
     r"提供|安排|设立|降低|下调|免交|缓交|暂免|减按|补偿|放宽|延长|延期|续贷|不抽贷|不断贷|不压贷|无还本续贷|"
     r"可贷|可获|可享受|可申请|享受|奖|补|提高至|提高到|提高为|上调至|上调为|放宽至|放宽为|新增[^，。；]{0,8}额度|新增[^，。；]{0,10}贷款|扣除|减除|"
-    r"赠送|减息|降息|增发|可向[^，。；]{0,30}申请|办理[^，。；]{0,20}保险"
+    r"赠送|减息|降息|增发|可向[^，。；]{0,30}申请|办理[^，。；]{0,20}保险|组建|建立[^，。；]{0,24}(?:额度|基金|资金)"
 )
 # The size of a fund or credit line being set up or run: 设立规模为5亿元的…基金 / 总规模50亿元额度 — money made
 # available, not a threshold of the enterprise (THRESHOLD_WORD has 规模).
-FUND_SIZE_BEFORE = r"(?:总)?规模(?:为|达到?|约)?$"
-FUND_SIZE_AROUND = r"基金|资金池|额度|专项资金|再贷款"
+FUND_SIZE_BEFORE = r"(?:总)?规模(?:为|达到?|约)?$|(?:发放|优惠|融资|贷款|授信|资金)额度(?:为|是)?$"
+FUND_SIZE_AROUND = r"基金|资金池|额度|专项资金|纾困资金|再贷款"
+# The same written after the amount: 用足用好2亿元规模转贷资金 / 首期200亿元…的纾困专项资金.
+FUND_SIZE_AFTER = r"^(?:的)?规模(?:的)?[^，。；]{0,10}(?:基金|资金池|资金|额度)(?!压力|缺口|需求|周转)"
+# …and without 规模 (二期增加到400亿元的中小微企业纾困专项资金), only where nothing before it reports.
+FUND_NAMED_AFTER = r"^(?:的)?[^，。；、\d]{0,12}(?:基金|资金池|专项资金|纾困资金)(?!压力|缺口|需求|周转)"
+# A phase of a fund named later in its sentence (首期200亿元、二期增加到400亿元的纾困专项资金).
+FUND_PHASE_BEFORE = r"(?:首期|首批|一期|二期|三期)$"
+# A fund or credit line reported as done or counted (累计设立, 已发放), where a fund size is not a measure.
+FUND_DONE_BEFORE = r"累计|已|共计|截至|截止目前|发放了|设立了"
+# An amount that is the old value of a raised limit: 由15万元提高至20万元 (the 15万元 is not granted).
+RAISED_FROM_BEFORE = r"(?:由|从)$"
+RAISED_TO_AFTER = r"^(?:提高|上调|增加|调整|提升|扩大|调高)(?:至|到|为)"
+# A threshold of spending written 满…元 right before the amount: 消费满40元政府补贴10元.
+SPEND_THRESHOLD_BEFORE = r"满$"
 # A grant per head before the amount (每人发放1张500元…卡): a measure, though 发放 alone reads as a report.
 PER_HEAD_GRANT = r"每(?:人|户|家|名|位)[^，。；]{0,4}(?:发放|给予|补贴|补助|奖励|增发)"
 # A clause that reports past or achieved work (statistics, not measures): 累计发放, 已为…减免, 共计, 截至…,
@@ -276,7 +292,12 @@ STATISTIC = (
 FUTURE = (
     r"(?:将|拟|计划|力争)[^，。；]{0,12}?(?:获得|给予|安排|发放|提供|下达|拨付|补贴|补助|奖励|新增)"
     r"|(?:[日号底末]|月份|季度)前(?=[^，。；]{0,4}(?:下达|拨付|安排|兑现|发放))"
+    r"|可(?:获得|享受|领取|申请)[^，。；\d]{0,10}$|分批[^，。；\d]{0,12}发放|预计安排"  # 每天可获得200元 / 分批发放4亿元消费券
 )
+# An estimate said earlier in the sentence (据测算，…可享受减免税1100多万元): 可享受 does not make it a measure.
+ESTIMATE_CUE = r"测算|估算|预计(?!安排)|有望"
+# A bound in brackets on what a measure covers (小微企业贷款（不超过1000万元）的担保业务): a threshold.
+BRACKETED_BOUND_AFTER = r"^\s*[)）]的"
 THRESHOLD_WORD = (
     r"营业收入|营收|收入|销售额|营业额|产值|纳税额|资产总额|资产|注册资本|投资额|投资|规模|利润|主营业务收入|所得|"
     r"研发投入|研发费用|交易额|出口额|进口额|工资|月薪|缴费基数|租金收入"
@@ -284,7 +305,9 @@ THRESHOLD_WORD = (
 THRESHOLD_BEFORE = rf"(?:{THRESHOLD_WORD})[^，。；、]{{0,6}}$"
 THRESHOLD_AFTER = r"^(?:（含）|\(含\))?(?:以上|以下|及以上|及以下|（含）以上|（含）以下|的部分|的不予|的不再)"
 PRICE_AFTER = r"^\s*(?:/|每)\s*(?:斤|公斤|千克|吨|升|袋|瓶|只|个|盒|份|张|箱|桶|包|头)"
-PRICE_BEFORE = r"(?:价格|售价|单价|零售价|批发价|均价|票价|价|报价|收费标准)[^，。；、]{0,6}$"
+PRICE_BEFORE = r"(?:价格|售价|单价|零售价|批发价|均价|票价|价(?!值)|报价|收费标准)[^，。；、]{0,6}$"
+# A grant word right before an amount written per unit of goods (给予补助1000元/头): granted, not a price.
+GRANT_WORD_BEFORE = r"(?:给予|补助|补贴|奖励|奖补|资助)[^，。；\d]{0,2}$"
 FINE = r"罚款|罚金|处以|没收|违法所得"
 # Words that name a class of beneficiaries; a measure's beneficiary is the phrase ending in one of these.
 BENEFICIARY_HEAD = (

@@ -41,6 +41,16 @@ _PRICE_BEFORE = re.compile(markers.PRICE_BEFORE)
 _FINE = re.compile(markers.FINE)
 _FUND_BEFORE = re.compile(markers.FUND_SIZE_BEFORE)
 _FUND_AROUND = re.compile(markers.FUND_SIZE_AROUND)
+_FUND_AFTER = re.compile(markers.FUND_SIZE_AFTER)
+_FUND_NAMED = re.compile(markers.FUND_NAMED_AFTER)
+_FUND_PHASE = re.compile(markers.FUND_PHASE_BEFORE)
+_FUND_DONE = re.compile(markers.FUND_DONE_BEFORE)
+_RAISED_FROM = re.compile(markers.RAISED_FROM_BEFORE)
+_RAISED_TO = re.compile(markers.RAISED_TO_AFTER)
+_SPEND_THRESH = re.compile(markers.SPEND_THRESHOLD_BEFORE)
+_GRANT_WORD_BEFORE = re.compile(markers.GRANT_WORD_BEFORE)
+_ESTIMATE = re.compile(markers.ESTIMATE_CUE)
+_BRACKETED_BOUND = re.compile(markers.BRACKETED_BOUND_AFTER)
 _PER_HEAD = re.compile(markers.PER_HEAD_GRANT)
 _GRANT_RIGHT_BEFORE = re.compile(markers.GRANT_RIGHT_BEFORE)
 _COND = re.compile(markers.CONDITION_CUE)
@@ -112,13 +122,17 @@ def amount_role(sentence: str, a: Amount) -> str:
     after = sentence[a.end : clause_end]
     if _FINE.search(clause):
         return "fine"
-    if _PRICE_AFTER.search(after) or _PRICE_BEFORE.search(before):
-        return "price"
-    if after.startswith("的部分") or (not a.cap and _THRESH_AFTER.search(after)):
-        return "threshold"  # 年应纳税所得额超过100万元但不超过300万元的部分 (a bracket) / 10万元以下的
-    if _FUND_BEFORE.search(before) and _FUND_AROUND.search(clause):
-        # 设立规模为5亿元的…基金 / 总规模达100亿元的纾困基金: the money a fund makes available
-        return "measure" if not _STAT.search(before) else "statistic"
+    if (_PRICE_AFTER.search(after) and not _GRANT_WORD_BEFORE.search(before)) or _PRICE_BEFORE.search(before):
+        return "price"  # (给予补助1000元/头 is granted per head of livestock)
+    if after.startswith("的部分") or (not a.cap and _THRESH_AFTER.search(after)) or _SPEND_THRESH.search(before):
+        return "threshold"  # 年应纳税所得额超过100万元但不超过300万元的部分 (a bracket) / 10万元以下的 / 消费满40元
+    if a.cap and _BRACKETED_BOUND.search(sentence[a.end :]):
+        return "threshold"  # 小微企业贷款（不超过1000万元）的担保业务
+    if _RAISED_FROM.search(before) and _RAISED_TO.search(after):
+        return "other"  # 由15万元提高至20万元: the old limit
+    if fund_size(sentence, a):
+        # 设立规模为5亿元的…基金 / 总规模达100亿元的纾困基金 / 发放额度为5亿元 / 2亿元规模转贷资金: money made available
+        return "measure" if not _FUND_DONE.search(before) else "statistic"
     # 年营业收入2000万元以下 / 资产总额不超过5000万元; but 上限上调为不超过注册资本的5%且不超过1000万元 is a cap
     th = (_THRESH_BEFORE if not (a.cap or a.per) else _THRESH_BEFORE_TIGHT).search(before)
     if th and not _GRANT.search(before[max(0, th.start() - 4) : th.start()]):
@@ -126,6 +140,7 @@ def amount_role(sentence: str, a: Amount) -> str:
     if _DONE_AFTER.match(after):
         return "statistic"  # 40亿元专项再贷款已到位
     future = _FUTURE.search(before) is not None  # 2月底前下达专项资金70亿元 / 每人将获得5000元: not yet done
+    future = future and not _ESTIMATE.search(sentence[: a.start])  # 据测算，…可享受减免税1100多万元
     future = future or _PER_HEAD.search(before) is not None  # 每人发放1张500元…卡: a grant, not a report
     if not (a.cap or a.per or future) and (_ACHIEVED_BEFORE.search(before.rstrip()) or _STAT.search(before)):
         return "statistic"
@@ -133,9 +148,24 @@ def amount_role(sentence: str, a: Amount) -> str:
     # about 缓缴 is what a company pays, not what it gets.
     prev_start = max(sentence.rfind(c, 0, max(0, clause_start - 1)) for c in "，,；;：:") + 1
     window = sentence[prev_start:clause_end]
+    if a.per:  # 补贴标准为，…参保职工，每人每月500元: a per-head amount after the grant named earlier in its sentence
+        window = sentence[: clause_end]
     if not (_GRANT.search(window) or any(rx.search(window) for k, rx in _KIND if k != "service")):
         return "other"
     return "measure"
+
+
+def fund_size(sentence: str, a: Amount) -> bool:
+    """Whether ``a`` is the size of a fund or credit line (设立规模为5亿元的…基金 / 2亿元规模转贷资金)."""
+    clause_start = max(sentence.rfind(c, 0, a.start) for c in "，,；;：:") + 1
+    clause_end = min([i for c in "，,；;。" if (i := sentence.find(c, a.end)) >= 0] or [len(sentence)])
+    before, after = sentence[clause_start : a.start], sentence[a.end : clause_end]
+    return bool(
+        (_FUND_BEFORE.search(before) and _FUND_AROUND.search(sentence[clause_start:clause_end]))
+        or _FUND_AFTER.search(after)
+        or (_FUND_NAMED.search(after) and not _STAT.search(before))
+        or (_FUND_PHASE.search(before) is not None and _FUND_AROUND.search(sentence, a.end, a.end + 40) is not None)
+    )
 
 
 def kind_of(sentence: str) -> str | None:
@@ -220,15 +250,21 @@ def extract_measures(
 
 def read_measure(s: str, doc_date: str | None = None) -> Measure | None:
     """One sentence as a measure, or None when it grants nothing (or only reports, prices, fines)."""
-    if len(s) < 8 or not _GRANT.search(s):
+    if len(s) < 8:
         return None
     kind = kind_of(s)
     found = amounts(s)
+    if not _GRANT.search(s) and not (  # 小微企业贷款额度不超过300万元: a bound on what a kind of support gives
+        kind not in (None, "service") and any(a.cap and amount_role(s, a) == "measure" for a in found)
+    ):
+        return None
     report = _STAT_SENTENCE.search(s) is not None and not _FUTURE.search(s)
     granted = [
         a for a in found
         if amount_role(s, a) == "measure"
-        and not (report and not a.cap and not a.per and not _GRANT_RIGHT_BEFORE.search(s[: a.start]))
+        and not (
+            report and not a.cap and not a.per and not _GRANT_RIGHT_BEFORE.search(s[: a.start]) and not fund_size(s, a)
+        )
     ]
     rs: list[Ratio] = [r for r in ratios(s) if not _STAT.search(s[max(0, r.start - 12) : r.start])]
     if found and not granted and not rs:

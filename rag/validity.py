@@ -37,6 +37,8 @@ _END = re.compile(
 )
 _TIME = r"(?:\s*\d{1,2}(?:[:：]\d{2}|[时点])(?:\d{1,2}分)?)?"
 _SPAN = re.compile(rf"(?P<a>{_DATE}){_TIME}\s*起?\s*(?:至|到|—|－|-|~)\s*(?P<b>{_DATE}){_TIME}")
+# 补贴月份从2020年1月开始，2020年12月结束: a span written with 开始 … 结束.
+_SPAN_OPEN_CLOSE = re.compile(rf"(?:从|自)(?P<a>{_DATE})开始[，,]?\s*(?:到|至)?(?P<b>{_DATE})(?:结束|止)")
 # Words that make a span of dates the period of a measure (免收2020年2月至6月房租), not of a work plan (2019年上半年，
 # 试点城市政府印发实施方案): relief and validity words only, not 实施 / 执行 / 期间.
 _PERIOD_WORDS = re.compile(
@@ -222,7 +224,7 @@ def _ends(text: str, year: int | None, start: date | None) -> list[tuple[date, s
             continue
         if (d := parse_end(m.group("to"), year)) is not None:
             ends.append((d, m.group(0)))
-    for m in _SPAN.finditer(text):
+    for m in [*_SPAN.finditer(text), *_SPAN_OPEN_CLOSE.finditer(text)]:
         around = text[max(0, m.start() - 20) : m.end() + 20]
         if _DEADLINE_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
             continue
