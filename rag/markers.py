@@ -290,9 +290,9 @@ STATISTIC = (
 # An amount that names who qualifies rather than what is granted: 年营业收入2000万元以下, 月销售额10万元以下.
 # Words that put an amount in the future (a measure to come, not a statistic): 将获得, 拟安排, 2月底前下达.
 FUTURE = (
-    r"(?:将|拟|计划|力争)[^，。；]{0,12}?(?:获得|给予|安排|发放|提供|下达|拨付|补贴|补助|奖励|新增)"
+    r"(?:将|拟|计划|力争|抓紧)[^，。；]{0,12}?(?:获得|给予|安排|发放|提供|下达|拨付|补贴|补助|奖励|新增)"
     r"|(?:[日号底末]|月份|季度)前(?=[^，。；]{0,4}(?:下达|拨付|安排|兑现|发放))"
-    r"|可(?:获得|享受|领取|申请)[^，。；\d]{0,10}$|分批[^，。；\d]{0,12}发放|预计安排"  # 每天可获得200元 / 分批发放4亿元消费券
+    r"|(?<![共总])可(?:获得|享受|领取|申请)[^，。；\d]{0,10}$|分批[^，。；\d]{0,12}发放|预计安排"  # 每天可获得200元 / 分批发放4亿元消费券
 )
 # An estimate said earlier in the sentence (据测算，…可享受减免税1100多万元): 可享受 does not make it a measure.
 ESTIMATE_CUE = r"测算|估算|预计(?!安排)|有望"

@@ -109,6 +109,9 @@ def test_statistics_and_prices_are_not_measures() -> None:
         ("将小微企业贷款（不超过500万元）的担保业务纳入再担保范围。", []),
         ("其中一般公共预算10.5亿元、医保基金2.1亿元，均已拨付到位。", []),
         ("将缓解企业近千万元规模的资金压力。", []),
+        # …and of its blind half (unseen4b), after its one blind run
+        ("第2条：支持重点物资生产企业扩产，相关企业共可获得资金补助2-4亿元。", []),
+        ("正抓紧推动安排12亿元工业发展资金。", [1200000000]),
     ],
 )
 def test_granted_amounts_in_prose(sentence: str, granted: list[int]) -> None:
